@@ -1,0 +1,56 @@
+package io.github.clusterip;
+
+/*
+ * Conversion between the allocator's words (bit k = bit k % 64 of word k / 64) and the bytes of
+ * Go's big.Int.Bytes() that kube-apiserver persists: the big-endian magnitude without leading zero
+ * bytes, so bit k is bit k % 8 of byte data[data.length - 1 - k / 8], and no bit set means no byte.
+ */
+final class BigEndianBitmap {
+
+    private BigEndianBitmap() {
+    }
+
+    static byte[] toBytes(long[] words) {
+        int top = words.length - 1;
+        while (top >= 0 && words[top] == 0) {
+            top--;
+        }
+        if (top < 0) {
+            return new byte[0];
+        }
+        int highestBit = (top << 6) + 63 - Long.numberOfLeadingZeros(words[top]);
+        int length = (highestBit >>> 3) + 1;
+        byte[] data = new byte[length];
+        for (int j = 0; j < length; j++) {
+            data[length - 1 - j] = (byte) (words[j >>> 3] >>> ((j & 7) << 3));
+        }
+        return data;
+    }
+
+    /**
+     * Reads {@code data} into words for a bitmap of {@code size} bits. Leading zero bytes are
+     * accepted, as Go's big.Int.SetBytes accepts them; a set bit at or past {@code size} is an error.
+     */
+    static long[] toWords(byte[] data, int size, ServiceCidr cidr) {
+        int first = 0;
+        while (first < data.length && data[first] == 0) {
+            first++;
+        }
+        long[] words = new long[HierarchicalBitmap.wordsFor(size)];
+        if (first == data.length) {
+            return words;
+        }
+        long significant = data.length - first;
+        long highestBit = (significant - 1) * 8 + 31 - Integer.numberOfLeadingZeros(data[first] & 0xFF);
+        if (highestBit >= size) {
+            throw new IllegalArgumentException("invalid RangeAllocation data for " + cidr + ": bit " + highestBit
+                    + " is set, but the range has only " + size + " usable addresses (bits 0 to " + (size - 1)
+                    + ")");
+        }
+        for (int j = 0; j < significant; j++) {
+            long b = data[data.length - 1 - j] & 0xFF;
+            words[j >>> 3] |= b << ((j & 7) << 3);
+        }
+        return words;
+    }
+}
