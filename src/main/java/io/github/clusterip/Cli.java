@@ -102,19 +102,15 @@ public final class Cli {
         }
         for (int i = 2; i < args.length; i++) {
             String option = args[i];
-            if (i + 1 >= args.length && !option.equals("--sequential")) {
-                throw new UsageException(option.startsWith("--") ? option + " needs a value"
-                        : "unexpected argument \"" + option + "\"");
-            }
             switch (option) {
                 case "--static":
-                    statics.add(parseAddress(args[++i]));
+                    statics.add(parseAddress(valueOf(args, i++)));
                     break;
                 case "--dynamic":
-                    dynamic = parseCount(args[++i]);
+                    dynamic = parseCount(valueOf(args, i++));
                     break;
                 case "--seed":
-                    builder.seed(parseSeed(args[++i]));
+                    builder.seed(parseSeed(valueOf(args, i++)));
                     break;
                 case "--sequential":
                     builder.scanStrategy(ScanStrategy.SEQUENTIAL);
@@ -143,6 +139,14 @@ public final class Cli {
                         allocator.free(band));
             }
         }
+    }
+
+    /** Returns the value that follows the option at {@code i}. */
+    private static String valueOf(String[] args, int i) {
+        if (i + 1 >= args.length) {
+            throw new UsageException(args[i] + " needs a value");
+        }
+        return args[i + 1];
     }
 
     private static String bandName(ServiceCidr cidr, IpAddress address) {

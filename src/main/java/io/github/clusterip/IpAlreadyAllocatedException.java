@@ -16,6 +16,7 @@ public final class IpAlreadyAllocatedException extends AllocationException {
     /** Kubernetes' message for an address in use (ipallocator.ErrAllocated). */
     static final String REASON = "provided IP is already allocated";
 
+    /** The address asked for, as text so that the exception stays serializable. */
     private final String address;
 
     IpAlreadyAllocatedException(IpAddress address, ServiceCidr cidr) {

@@ -14,6 +14,7 @@ public final class IpNotInRangeException extends AllocationException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The address asked for, as text so that the exception stays serializable. */
     private final String address;
 
     IpNotInRangeException(IpAddress address, ServiceCidr cidr) {
