@@ -372,8 +372,17 @@ public final class ClusterIpAllocator {
         return "ClusterIpAllocator[" + cidr + ", used=" + used + ", free=" + (size - used) + "]";
     }
 
+    /** Returns the index of a usable address of this range, or -1; allocation-free. */
     private int indexOf(IpAddress address) {
-        return (int) cidr.indexOf(address);
+        Objects.requireNonNull(address, "address");
+        IpAddress network = cidr.network();
+        if (address.family() != network.family() || address.high() != network.high()) {
+            return -1;
+        }
+        // The block has at most 2^24 addresses and is aligned, so within it only the low bits
+        // differ and the difference cannot wrap into [0, size).
+        long index = address.low() - network.low() - 1;
+        return index >= 0 && index < size ? (int) index : -1;
     }
 
     /** Walks the set bits of a private copy of the bitmap. */
