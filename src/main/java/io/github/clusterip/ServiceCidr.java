@@ -57,6 +57,11 @@ public final class ServiceCidr {
         if (text.isEmpty()) {
             throw invalid(text, "is empty");
         }
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isWhitespace(text.charAt(i)) || Character.isSpaceChar(text.charAt(i))) {
+                throw invalid(text, "contains whitespace");
+            }
+        }
         if (slash < 0) {
             throw invalid(text, "has no prefix length (expected address/prefix-length)");
         }
@@ -199,8 +204,8 @@ public final class ServiceCidr {
         if (bandOffset == 0 || usableCount().signum() == 0) {
             return Optional.empty();
         }
-        long size = Math.min(bandOffset, usableCount().longValue());
-        return Optional.of(IpRange.of(network.plus(1), network.plus(size)));
+        // The offset never exceeds the usable count of a block large enough to have one.
+        return Optional.of(IpRange.of(network.plus(1), network.plus(bandOffset)));
     }
 
     /**
