@@ -63,7 +63,8 @@ public final class ClusterIpAllocator {
         this.size = builder.cidr.usableCount().intValueExact();
         this.staticSize = Math.min(builder.cidr.bandOffset(), size);
         this.strategy = builder.strategy;
-        this.random = builder.random != null ? builder.random : new SplittableRandom();
+        this.random = builder.random != null ? builder.random
+                : builder.seed != null ? new SplittableRandom(builder.seed) : new SplittableRandom();
         this.bits = new HierarchicalBitmap(size);
     }
 
@@ -422,6 +423,7 @@ public final class ClusterIpAllocator {
         private final ServiceCidr cidr;
         private ScanStrategy strategy = ScanStrategy.RANDOM;
         private RandomGenerator random;
+        private Long seed;
 
         private Builder(ServiceCidr cidr) {
             this.cidr = Objects.requireNonNull(cidr, "cidr");
@@ -446,8 +448,11 @@ public final class ClusterIpAllocator {
         }
 
         /**
-         * Sets the source of random starts for {@link ScanStrategy#RANDOM}. The allocator calls it
-         * only under its own lock; do not share it with other code.
+         * Sets the source of random starts for {@link ScanStrategy#RANDOM}, replacing any
+         * {@linkplain #seed(long) seed} set before. The allocator calls it only under its own
+         * lock, so a generator used by that one allocator alone need not be thread-safe. Every
+         * allocator this builder builds uses this same generator: build several only if it is
+         * thread-safe.
          *
          * @param random the random source
          * @return this builder
@@ -455,24 +460,26 @@ public final class ClusterIpAllocator {
          */
         public Builder random(RandomGenerator random) {
             this.random = Objects.requireNonNull(random, "random");
+            this.seed = null;
             return this;
         }
 
         /**
          * Makes the random starts repeatable: the same seed and the same calls give the same
-         * addresses. Replaces any random source set before.
+         * addresses. Each allocator built gets a random source of its own seeded with it.
+         * Replaces any {@linkplain #random(RandomGenerator) random source} set before.
          *
          * @param seed the seed
          * @return this builder
          */
         public Builder seed(long seed) {
-            this.random = new SplittableRandom(seed);
+            this.seed = seed;
+            this.random = null;
             return this;
         }
 
         /**
-         * Builds an empty allocator with these options. A builder may build several allocators;
-         * those built after {@link #random(RandomGenerator)} share that source.
+         * Builds an empty allocator with these options. A builder may build several allocators.
          *
          * @return a new allocator
          */
