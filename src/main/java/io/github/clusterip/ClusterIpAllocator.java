@@ -352,10 +352,7 @@ public final class ClusterIpAllocator {
         }
         long[] words = BigEndianBitmap.toWords(snapshot.data(), size, cidr);
         HierarchicalBitmap restored = HierarchicalBitmap.fromWords(size, words);
-        int dynamic = 0;
-        for (int i = restored.nextSet(staticSize); i >= 0; i = restored.nextSet(i + 1)) {
-            dynamic++;
-        }
+        int dynamic = restored.cardinality() - restored.cardinalityBelow(staticSize);
         synchronized (lock) {
             bits = restored;
             usedDynamic = dynamic;

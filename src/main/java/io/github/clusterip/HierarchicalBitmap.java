@@ -82,6 +82,20 @@ final class HierarchicalBitmap {
         return cardinality;
     }
 
+    /** Returns the number of set bits in [0, to). */
+    int cardinalityBelow(int to) {
+        long[] words = levels[0];
+        int count = 0;
+        int full = to >>> 6;
+        for (int w = 0; w < full; w++) {
+            count += Long.bitCount(words[w]);
+        }
+        if ((to & 63) != 0) {
+            count += Long.bitCount(words[full] & ~(-1L << to));
+        }
+        return count;
+    }
+
     boolean get(int index) {
         return (levels[0][index >>> 6] & (1L << index)) != 0;
     }

@@ -38,6 +38,13 @@ class HierarchicalBitmapTest {
         assertThat(words).as("seed %d %s copyWords", seed, phase).containsExactly(expected);
         int firstSet = ref.nextSetBit(0);
         assertThat(bits.nextSet(0)).as("seed %d %s nextSet(0)", seed, phase).isEqualTo(firstSet);
+        // The allocator counts the static band with cardinalityBelow; check it at band-like bounds.
+        for (int to : new int[] {0, 1, 16, 63, 64, 65, 256, size / 2, size}) {
+            if (to <= size) {
+                assertThat(bits.cardinalityBelow(to)).as("seed %d %s cardinalityBelow(%d)", seed, phase, to)
+                        .isEqualTo(ref.get(0, to).cardinality());
+            }
+        }
     }
 
     private static void randomQueries(HierarchicalBitmap bits, BitSet ref, int size, SplittableRandom rnd, int count,

@@ -1,0 +1,125 @@
+package io.github.clusterip.bench;
+
+import io.github.clusterip.ClusterIpAllocator;
+import io.github.clusterip.IpAddress;
+import io.github.clusterip.ServiceCidr;
+import io.github.clusterip.bench.Fixtures.Impl;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Steady-state churn: the cost of one {@code allocateNext} followed by the release of the address
+ * just allocated, at a constant fill level (average time, ns/op, single thread).
+ *
+ * <p>Set-up (once per trial): an allocator of the given CIDR is filled to the given fraction with a
+ * seeded random choice of addresses, the same choice for every implementation, so that free
+ * addresses are spread uniformly over both bands. Every operation then restores the state it
+ * started from, so the fill stays exactly constant and each operation starts the scan at a fresh
+ * random point. The set-up checks the fill count, the snapshot against an independent conversion,
+ * a few thousand checked allocate+release pairs (free, right band, state unchanged), and runs the
+ * small-range self-check of the implementation; any failure aborts the benchmark.
+ *
+ * <ul>
+ *   <li>{@code clusterip}: {@link ClusterIpAllocator#allocateNext()} and
+ *       {@link ClusterIpAllocator#release(IpAddress)}, the public API (so the cost includes making
+ *       the {@link IpAddress} and mapping it back to an index).</li>
+ *   <li>{@code kubernetes}: {@link KubernetesStrategyAllocator}, kube-apiserver's bit-at-a-time
+ *       random scan, on indexes.</li>
+ *   <li>{@code bitset}: {@link BitSetAllocator}, {@link java.util.BitSet#nextClearBit(int)} from a
+ *       random start, on indexes.</li>
+ * </ul>
+ *
+ * <p>Run (all 18 combinations, defaults below):
+ * <pre>
+ * ./mvnw -B -o -Pjmh test-compile exec:exec -Djmh.args="ChurnBenchmark"
+ * </pre>
+ * One combination, short: {@code -Djmh.args="ChurnBenchmark -p implementation=clusterip
+ * -p cidr=10.96.0.0/12 -p fill=0.99 -f 1 -wi 1 -i 1 -w 1s -r 1s"}.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 2, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@State(Scope.Benchmark)
+public class ChurnBenchmark {
+
+    /** Which allocator: {@code clusterip}, {@code kubernetes} or {@code bitset}. */
+    @Param({"clusterip", "kubernetes", "bitset"})
+    public String implementation;
+
+    /** The Service CIDR. */
+    @Param({"10.96.0.0/16", "10.96.0.0/12"})
+    public String cidr;
+
+    /** The fraction of usable addresses allocated before measuring. */
+    @Param({"0.5", "0.99", "0.999"})
+    public String fill;
+
+    private Impl impl;
+    private ClusterIpAllocator clusterIp;
+    private IndexAllocator baseline;
+    private int expectedUsed;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        impl = Impl.of(implementation);
+        Fixtures.selfCheck(impl);
+        ServiceCidr range = ServiceCidr.parse(cidr);
+        int usable = Fixtures.usable(range);
+        int[] chosen = Fixtures.chooseIndexes(usable, Fixtures.fillCount(usable, Double.parseDouble(fill)),
+                Fixtures.FILL_SEED);
+        IndexAllocator allocator = Fixtures.newIndexAllocator(impl, range, Fixtures.ALLOCATOR_SEED);
+        Fixtures.fill(allocator, chosen);
+        Fixtures.checkChurn(allocator, Fixtures.bitmapOf(chosen, usable), 5_000);
+        expectedUsed = chosen.length;
+        if (impl == Impl.CLUSTERIP) {
+            clusterIp = ((Fixtures.ClusterIpIndexes) allocator).allocator;
+        } else {
+            baseline = allocator;
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        long used = impl == Impl.CLUSTERIP ? clusterIp.used() : baseline.used();
+        Fixtures.check(used == expectedUsed, "fill drifted during the run: ", used, " instead of ", expectedUsed);
+    }
+
+    /**
+     * One allocation and the release of the same address. The allocated address (an
+     * {@link IpAddress} for clusterip, the index for the baselines) goes to the blackhole, so the
+     * work cannot be eliminated.
+     *
+     * @param blackhole JMH's sink
+     */
+    @Benchmark
+    public void allocateAndRelease(Blackhole blackhole) {
+        if (impl == Impl.CLUSTERIP) {
+            IpAddress address = clusterIp.allocateNext();
+            if (!clusterIp.release(address)) {
+                throw new IllegalStateException("release of " + address + " returned false");
+            }
+            blackhole.consume(address);
+        } else {
+            int index = baseline.allocateNextIndex();
+            if (!baseline.release(index)) {
+                throw new IllegalStateException("release of " + index + " returned false");
+            }
+            blackhole.consume(index);
+        }
+    }
+}
