@@ -25,8 +25,12 @@ import org.openjdk.jmh.infra.Blackhole;
  * just allocated, at a constant fill level (average time, ns/op, single thread).
  *
  * <p>Set-up (once per trial): an allocator of the given CIDR is filled to the given fraction with a
- * seeded random choice of addresses, the same choice for every implementation, so that free
- * addresses are spread uniformly over both bands. Every operation then restores the state it
+ * seeded choice of addresses, the same choice for every implementation. With
+ * {@code pattern=uniform} the addresses are drawn uniformly, so free addresses are spread evenly;
+ * with {@code pattern=kubernetes} they are the addresses kube-apiserver's own strategy hands out
+ * when it fills the range from empty, which leaves the free addresses clustered as in a real
+ * cluster's range (long allocated runs, which a bit-by-bit or word-by-word scan must cross).
+ * Every operation then restores the state it
  * started from, so the fill stays exactly constant and each operation starts the scan at a fresh
  * random point. The set-up checks the fill count, the snapshot against an independent conversion,
  * a few thousand checked allocate+release pairs (free, right band, state unchanged), and runs the
@@ -42,7 +46,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *       random start, on indexes.</li>
  * </ul>
  *
- * <p>Run (all 18 combinations, defaults below):
+ * <p>Run (all 36 combinations, defaults below):
  * <pre>
  * ./mvnw -B -o -Pjmh test-compile exec:exec -Djmh.args="ChurnBenchmark"
  * </pre>
@@ -69,6 +73,10 @@ public class ChurnBenchmark {
     @Param({"0.5", "0.99", "0.999"})
     public String fill;
 
+    /** How the pre-allocated addresses are chosen: {@code uniform} or {@code kubernetes}. */
+    @Param({"uniform", "kubernetes"})
+    public String pattern;
+
     private Impl impl;
     private ClusterIpAllocator clusterIp;
     private IndexAllocator baseline;
@@ -80,8 +88,7 @@ public class ChurnBenchmark {
         Fixtures.selfCheck(impl);
         ServiceCidr range = ServiceCidr.parse(cidr);
         int usable = Fixtures.usable(range);
-        int[] chosen = Fixtures.chooseIndexes(usable, Fixtures.fillCount(usable, Double.parseDouble(fill)),
-                Fixtures.FILL_SEED);
+        int[] chosen = Fixtures.choose(pattern, range, Fixtures.fillCount(usable, Double.parseDouble(fill)));
         IndexAllocator allocator = Fixtures.newIndexAllocator(impl, range, Fixtures.ALLOCATOR_SEED);
         Fixtures.fill(allocator, chosen);
         Fixtures.checkChurn(allocator, Fixtures.bitmapOf(chosen, usable), 5_000);

@@ -91,6 +91,34 @@ final class Fixtures {
         return Arrays.copyOf(all, count);
     }
 
+    /**
+     * The indexes kube-apiserver's own strategy hands out when it fills an empty range with
+     * {@code count} allocations: free addresses left behind by its random-start, scan-forward
+     * probing are clustered, unlike a uniform choice. Seeded, so every implementation gets the
+     * same set.
+     */
+    static int[] chooseIndexesByKubernetes(ServiceCidr cidr, int count, long seed) {
+        KubernetesStrategyAllocator filler = new KubernetesStrategyAllocator(usable(cidr), offset(cidr), seed);
+        int[] chosen = new int[count];
+        for (int i = 0; i < count; i++) {
+            chosen[i] = filler.allocateNextIndex();
+            check(chosen[i] >= 0, "the Kubernetes strategy reported full after ", i, " of ", count);
+        }
+        return chosen;
+    }
+
+    /** The fill pattern named by a benchmark's {@code pattern} parameter. */
+    static int[] choose(String pattern, ServiceCidr cidr, int count) {
+        switch (pattern) {
+            case "uniform":
+                return chooseIndexes(usable(cidr), count, FILL_SEED);
+            case "kubernetes":
+                return chooseIndexesByKubernetes(cidr, count, FILL_SEED);
+            default:
+                throw new IllegalArgumentException("unknown pattern \"" + pattern + "\": uniform or kubernetes");
+        }
+    }
+
     /** The bit words of a set of indexes. */
     static long[] bitmapOf(int[] indexes, int size) {
         long[] words = new long[GoBigIntBytes.wordsFor(size)];
