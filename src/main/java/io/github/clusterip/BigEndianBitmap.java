@@ -1,11 +1,18 @@
 package io.github.clusterip;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /*
  * Conversion between the allocator's words (bit k = bit k % 64 of word k / 64) and the bytes of
  * Go's big.Int.Bytes() that kube-apiserver persists: the big-endian magnitude without leading zero
  * bytes, so bit k is bit k % 8 of byte data[data.length - 1 - k / 8], and no bit set means no byte.
  */
 final class BigEndianBitmap {
+
+    /** Reads and writes a long as 8 big-endian bytes: one word of bits in Go's byte order. */
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private BigEndianBitmap() {
     }
@@ -21,7 +28,12 @@ final class BigEndianBitmap {
         int highestBit = (top << 6) + 63 - Long.numberOfLeadingZeros(words[top]);
         int length = (highestBit >>> 3) + 1;
         byte[] data = new byte[length];
-        for (int j = 0; j < length; j++) {
+        // Word w holds stream bytes 8w..8w+7, which sit big-endian at data[length - 8(w + 1)].
+        int fullWords = length >>> 3;
+        for (int w = 0; w < fullWords; w++) {
+            LONG_BE.set(data, length - ((w + 1) << 3), words[w]);
+        }
+        for (int j = fullWords << 3; j < length; j++) {
             data[length - 1 - j] = (byte) (words[j >>> 3] >>> ((j & 7) << 3));
         }
         return data;
@@ -47,7 +59,11 @@ final class BigEndianBitmap {
                     + " is set, but the range has only " + size + " usable addresses (bits 0 to " + (size - 1)
                     + ")");
         }
-        for (int j = 0; j < significant; j++) {
+        int fullWords = (int) (significant >>> 3);
+        for (int w = 0; w < fullWords; w++) {
+            words[w] = (long) LONG_BE.get(data, data.length - ((w + 1) << 3));
+        }
+        for (int j = fullWords << 3; j < significant; j++) {
             long b = data[data.length - 1 - j] & 0xFF;
             words[j >>> 3] |= b << ((j & 7) << 3);
         }
