@@ -105,14 +105,7 @@ public final class ClusterIpAllocator {
      * @throws NullPointerException if {@code snapshot} is null
      */
     public static ClusterIpAllocator fromSnapshot(RangeAllocation snapshot) {
-        Objects.requireNonNull(snapshot, "snapshot");
-        ServiceCidr cidr;
-        try {
-            cidr = ServiceCidr.parse(snapshot.range());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid RangeAllocation: " + e.getMessage(), e);
-        }
-        ClusterIpAllocator allocator = create(cidr);
+        ClusterIpAllocator allocator = create(rangeOf(snapshot));
         allocator.restore(snapshot);
         return allocator;
     }
@@ -339,13 +332,7 @@ public final class ClusterIpAllocator {
      * @throws NullPointerException if {@code snapshot} is null
      */
     public void restore(RangeAllocation snapshot) {
-        Objects.requireNonNull(snapshot, "snapshot");
-        ServiceCidr other;
-        try {
-            other = ServiceCidr.parse(snapshot.range());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid RangeAllocation: " + e.getMessage(), e);
-        }
+        ServiceCidr other = rangeOf(snapshot);
         if (!other.equals(cidr)) {
             throw new IllegalArgumentException("the provided network does not match the current range: "
                     + "the snapshot is of " + other + ", this allocator of " + cidr);
@@ -368,6 +355,15 @@ public final class ClusterIpAllocator {
     public String toString() {
         long used = used();
         return "ClusterIpAllocator[" + cidr + ", used=" + used + ", free=" + (size - used) + "]";
+    }
+
+    private static ServiceCidr rangeOf(RangeAllocation snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        try {
+            return ServiceCidr.parse(snapshot.range());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid RangeAllocation: " + e.getMessage(), e);
+        }
     }
 
     /** Returns the index of a usable address of this range, or -1; allocation-free. */
