@@ -173,12 +173,10 @@ final class HierarchicalBitmap {
         return (next << 6) + Long.numberOfTrailingZeros(~words[next]);
     }
 
-    /** Returns the first set bit at or after {@code from}, or -1; for iteration, not for allocation. */
-    int nextSet(int from) {
-        return nextSet(levels[0], size, from);
-    }
-
-    /** Same as {@link #nextSet(int)} over a copy made by {@link #copyWords()}. */
+    /**
+     * Returns the first set bit at or after {@code from} in bit words of a map of {@code size}
+     * bits (a copy made by {@link #copyWords()}), or -1; for iteration, not for allocation.
+     */
     static int nextSet(long[] words, int size, int from) {
         int w = from >>> 6;
         if (from >= size) {

@@ -37,7 +37,7 @@ class HierarchicalBitmapTest {
         long[] expected = java.util.Arrays.copyOf(ref.toLongArray(), HierarchicalBitmap.wordsFor(size));
         assertThat(words).as("seed %d %s copyWords", seed, phase).containsExactly(expected);
         int firstSet = ref.nextSetBit(0);
-        assertThat(bits.nextSet(0)).as("seed %d %s nextSet(0)", seed, phase).isEqualTo(firstSet);
+        assertThat(HierarchicalBitmap.nextSet(bits.copyWords(), size, 0)).as("seed %d %s nextSet(0)", seed, phase).isEqualTo(firstSet);
         // The allocator counts the static band with cardinalityBelow; check it at band-like bounds.
         for (int to : new int[] {0, 1, 16, 63, 64, 65, 256, size / 2, size}) {
             if (to <= size) {
@@ -202,8 +202,8 @@ class HierarchicalBitmapTest {
             assertThat(bits.nextClear(size - 1, size)).isEqualTo(size - 1);
             bits.set(size - 1);
             assertThat(bits.nextClear(0, size)).as("size %d full", size).isEqualTo(-1);
-            assertThat(bits.nextSet(size - 1)).isEqualTo(size - 1);
-            assertThat(bits.nextSet(size)).isEqualTo(-1);
+            assertThat(HierarchicalBitmap.nextSet(bits.copyWords(), size, size - 1)).isEqualTo(size - 1);
+            assertThat(HierarchicalBitmap.nextSet(bits.copyWords(), size, size)).isEqualTo(-1);
             assertThat(bits.cardinality()).isEqualTo(size);
             long[] words = bits.copyWords();
             long total = 0;
