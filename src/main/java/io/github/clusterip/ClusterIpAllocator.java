@@ -366,17 +366,9 @@ public final class ClusterIpAllocator {
         }
     }
 
-    /** Returns the index of a usable address of this range, or -1; allocation-free. */
+    /** Returns the index of a usable address of this range, or -1. */
     private int indexOf(IpAddress address) {
-        Objects.requireNonNull(address, "address");
-        IpAddress network = cidr.network();
-        if (address.family() != network.family() || address.high() != network.high()) {
-            return -1;
-        }
-        // The block has at most 2^24 addresses and is aligned, so within it only the low bits
-        // differ and the difference cannot wrap into [0, size).
-        long index = address.low() - network.low() - 1;
-        return index >= 0 && index < size ? (int) index : -1;
+        return (int) cidr.indexOf(address); // fits: the range has at most 2^24 addresses
     }
 
     /** Walks the set bits of a private copy of the bitmap. */

@@ -302,15 +302,20 @@ public final class ServiceCidr {
      */
     long indexOf(IpAddress address) {
         Objects.requireNonNull(address, "address");
-        if (!contains(address)) {
-            return -1;
-        }
         int hostBits = hostBits();
         if (hostBits < 63) {
-            // Within such a block only the low 63 bits differ from the network address.
+            // Allocation-free, as the allocator maps every address it is given through here. The
+            // block is aligned and smaller than 2^63, so only the low word differs inside it and
+            // the difference cannot wrap round into [0, usable) from outside.
+            if (address.family() != family() || address.high() != network.high()) {
+                return -1;
+            }
             long index = address.low() - network.low() - 1;
             long usable = (1L << hostBits) - (family() == IpFamily.IPV4 ? 2 : 1);
             return index >= 0 && index < usable ? index : -1;
+        }
+        if (!contains(address)) {
+            return -1;
         }
         BigInteger index = address.toBigInteger().subtract(network.toBigInteger()).subtract(BigInteger.ONE);
         if (index.signum() < 0 || index.compareTo(usableCount()) >= 0) {
