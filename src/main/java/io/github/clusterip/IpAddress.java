@@ -284,7 +284,7 @@ public final class IpAddress implements Comparable<IpAddress> {
         }
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+            if (isWhitespace(c)) {
                 return "contains whitespace";
             }
             if (c == '%') {
@@ -298,6 +298,11 @@ public final class IpAddress implements Comparable<IpAddress> {
             }
         }
         return null;
+    }
+
+    /** Whitespace as parsing sees it: Java whitespace and Unicode space separators (e.g. U+00A0). */
+    static boolean isWhitespace(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
 
     /** Parses text[from, to) as a dotted-decimal IPv4 address; errors quote the whole text. */

@@ -58,7 +58,7 @@ public final class ServiceCidr {
             throw invalid(text, "is empty");
         }
         for (int i = 0; i < text.length(); i++) {
-            if (Character.isWhitespace(text.charAt(i)) || Character.isSpaceChar(text.charAt(i))) {
+            if (IpAddress.isWhitespace(text.charAt(i))) {
                 throw invalid(text, "contains whitespace");
             }
         }
@@ -201,10 +201,11 @@ public final class ServiceCidr {
      * @return the static band, or empty if the offset is 0
      */
     public Optional<IpRange> staticBand() {
-        if (bandOffset == 0 || usableCount().signum() == 0) {
+        if (bandOffset == 0) {
             return Optional.empty();
         }
-        // The offset never exceeds the usable count of a block large enough to have one.
+        // A block with an offset (more than 16 addresses) has at least 30 usable ones, so the
+        // offset never exceeds the usable count.
         return Optional.of(IpRange.of(network.plus(1), network.plus(bandOffset)));
     }
 
