@@ -55,13 +55,15 @@ final class HierarchicalBitmap {
     }
 
     /**
-     * Returns a bitmap with the bits of {@code words} (bit k is bit {@code k % 64} of
-     * {@code words[k / 64]}). The caller has checked that no bit at or past {@code size} is set.
+     * Returns a bitmap over {@code words} (bit k is bit {@code k % 64} of {@code words[k / 64]}),
+     * taking ownership of the array, which has {@code wordsFor(size)} words. The caller has checked
+     * that no bit at or past {@code size} is set.
      */
     static HierarchicalBitmap fromWords(int size, long[] words) {
-        long[] copy = new long[wordsFor(size)];
-        System.arraycopy(words, 0, copy, 0, Math.min(words.length, copy.length));
-        return new HierarchicalBitmap(size, copy);
+        if (words.length != wordsFor(size)) {
+            throw new IllegalArgumentException(words.length + " words for " + size + " bits");
+        }
+        return new HierarchicalBitmap(size, words);
     }
 
     static int wordsFor(int bits) {
