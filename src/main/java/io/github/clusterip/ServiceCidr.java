@@ -245,10 +245,10 @@ public final class ServiceCidr {
      */
     public Optional<Band> bandOf(IpAddress address) {
         long index = indexOf(address);
-        if (index < 0) {
+        if (index == -1) {
             return Optional.empty();
         }
-        return Optional.of(index < bandOffset ? Band.STATIC : Band.DYNAMIC);
+        return Optional.of(Long.compareUnsigned(index, bandOffset) < 0 ? Band.STATIC : Band.DYNAMIC);
     }
 
     /**
@@ -298,22 +298,23 @@ public final class ServiceCidr {
 
     /**
      * Returns the index k of a usable address ({@code address == network + 1 + k}), or -1 if the
-     * address is not usable here. Indexes beyond {@code Long.MAX_VALUE} (IPv6 blocks larger than
-     * 2^63) are returned as {@code Long.MAX_VALUE}.
+     * address is not usable here. For blocks of at most 2^64 addresses the index is an unsigned
+     * 64-bit value (an IPv6 /64 has indexes up to 2^64 - 2, so -1 is never a valid index); indexes
+     * of larger IPv6 blocks beyond {@code Long.MAX_VALUE} are returned as {@code Long.MAX_VALUE}.
      */
     long indexOf(IpAddress address) {
         Objects.requireNonNull(address, "address");
         int hostBits = hostBits();
-        if (hostBits < 63) {
+        if (hostBits <= 64) {
             // Allocation-free, as the allocator maps every address it is given through here. The
-            // block is aligned and smaller than 2^63, so only the low word differs inside it and
-            // the difference cannot wrap round into [0, usable) from outside.
+            // block is aligned and at most 2^64 long, so only the low word differs inside it, and
+            // the unsigned difference is the index.
             if (address.family() != family() || address.high() != network.high()) {
                 return -1;
             }
             long index = address.low() - network.low() - 1;
-            long usable = (1L << hostBits) - (family() == IpFamily.IPV4 ? 2 : 1);
-            return index >= 0 && index < usable ? index : -1;
+            long usable = hostBits == 64 ? -1L : Math.max(0, (1L << hostBits) - (family() == IpFamily.IPV4 ? 2 : 1));
+            return Long.compareUnsigned(index, usable) < 0 ? index : -1;
         }
         if (!contains(address)) {
             return -1;
