@@ -48,7 +48,7 @@ final class BigEndianBitmap {
         while (first < data.length && data[first] == 0) {
             first++;
         }
-        long[] words = new long[HierarchicalBitmap.wordsFor(size)];
+        long[] words = new long[(int) HierarchicalBitmap.wordsFor(size)];
         if (first == data.length) {
             return words;
         }

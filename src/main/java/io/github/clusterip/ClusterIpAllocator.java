@@ -1,9 +1,10 @@
 package io.github.clusterip;
 
-import java.math.BigInteger;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.function.Consumer;
@@ -31,50 +32,74 @@ import java.util.stream.StreamSupport;
  *
  * <p>A failed call throws and leaves the allocator exactly as it was.
  *
- * <p>This class is thread-safe: every method is atomic (linearizable), guarded by one lock per
- * allocator. A {@link RandomGenerator} given to the {@link Builder} is only called under that
- * lock, so it need not be thread-safe itself, but it must not be shared with other code.
+ * <p>This class is thread-safe, and every method is atomic (linearizable): it takes effect at
+ * one instant between its call and its return. Threads allocate and release in parallel, without
+ * a lock: each change is a compare-and-set on one word of the bitmap. {@link #used()},
+ * {@link #free()}, the band counts, {@link #allocatedAddresses()}, the snapshots and the
+ * restores are exact: they hold off changes for the moment it takes to read or replace the
+ * state. So does {@link #allocateNext()} when the dynamic band looks full, to check that it is.
+ * {@link #isAllocated(IpAddress)} never waits. With the default random source each thread draws
+ * its random starts from {@link ThreadLocalRandom}; a seeded or given {@link RandomGenerator} is
+ * called under a lock of its own, so it need not be thread-safe, but it must not be shared with
+ * other code.
  *
- * <p>The state is a bitmap of one bit per usable address with a summary of full words above it,
- * so that finding a free address costs a bounded number of word operations at any fill level.
- * A {@code /12} takes about 130 KiB. This version accepts ranges of at most 2<sup>24</sup>
- * addresses (IPv4 {@code /8}, IPv6 {@code /104}).
+ * <p>The state is a bitmap of one bit per usable address with summary levels of full words
+ * above it, so that finding a free address costs a bounded number of word operations at any
+ * fill level. Ranges of up to 2<sup>24</sup> addresses keep it in arrays (a {@code /12} takes
+ * about 130 KiB); larger ones (IPv4 {@code /7} and wider, IPv6 {@code /103} to {@code /64})
+ * keep only the words that have an address allocated, so memory grows with the addresses
+ * allocated, not with the range. Any IPv4 CIDR and any IPv6 CIDR of {@code /64} or longer is
+ * accepted.
  */
 public final class ClusterIpAllocator {
 
-    /** The largest block this version allocates in: 2^24 addresses (IPv4 /8, IPv6 /104). */
-    static final int MAX_HOST_BITS = 24;
+    /**
+     * Kubernetes' shortest IPv6 service CIDR prefix: /64, whose 2^64 addresses fill the 64 bits
+     * of an index.
+     */
+    static final int MAX_HOST_BITS = 64;
+    /**
+     * The most addresses {@link #restoreCompact(byte[])} puts into a range larger than
+     * 2<sup>24</sup> addresses, where the allocator stores only allocated words: 2<sup>31</sup>,
+     * so that a short snapshot cannot demand unbounded memory.
+     */
+    static final long MAX_SPARSE_RESTORE = 1L << 31;
 
     private final ServiceCidr cidr;
-    /** Usable addresses; index k is address network + 1 + k. */
-    private final int size;
+    /** Usable addresses (unsigned); index k is address network + 1 + k. */
+    private final long size;
     /** The static band is [0, staticSize), the dynamic band [staticSize, size). */
-    private final int staticSize;
+    private final long staticSize;
     private final ScanStrategy strategy;
+    /** The random source given to the builder or seeded, guarded by itself; null: ThreadLocalRandom. */
     private final RandomGenerator random;
-    private final Object lock = new Object();
-
-    // Guarded by lock.
-    private HierarchicalBitmap bits;
-    private int usedDynamic;
+    private final MutationGate gate = new MutationGate();
+    /** Replaced only by a restore, inside an exclusive section. */
+    private volatile HierarchicalBitmap bits;
 
     private ClusterIpAllocator(Builder builder) {
         this.cidr = builder.cidr;
-        this.size = builder.cidr.usableCount().intValueExact();
-        this.staticSize = Math.min(builder.cidr.bandOffset(), size);
+        this.size = usable(builder.cidr);
+        long offset = builder.cidr.bandOffset();
+        this.staticSize = Long.compareUnsigned(size, offset) < 0 ? size : offset;
         this.strategy = builder.strategy;
         this.random = builder.random != null ? builder.random
-                : builder.seed != null ? new SplittableRandom(builder.seed) : new SplittableRandom();
-        this.bits = new HierarchicalBitmap(size);
+                : builder.seed != null ? new SplittableRandom(builder.seed) : null;
+        this.bits = HierarchicalBitmap.create(size);
+    }
+
+    /** The usable count of a range of at most 2^64 addresses, as an unsigned long. */
+    private static long usable(ServiceCidr cidr) {
+        return cidr.usableCount().longValue(); // 2^64 - 1 for a /64 reads as -1: unsigned
     }
 
     /**
      * Returns an allocator for {@code cidr} with Kubernetes' random scan strategy and an unseeded
      * random source.
      *
-     * @param cidr the range to allocate from
+     * @param cidr the range to allocate from: any IPv4 CIDR, or an IPv6 CIDR of /64 or longer
      * @return an empty allocator
-     * @throws IllegalArgumentException if the range has more than 2<sup>24</sup> addresses
+     * @throws IllegalArgumentException if {@code cidr} is an IPv6 CIDR shorter than /64
      * @throws NullPointerException if {@code cidr} is null
      */
     public static ClusterIpAllocator create(ServiceCidr cidr) {
@@ -84,9 +109,9 @@ public final class ClusterIpAllocator {
     /**
      * Returns a builder for an allocator over {@code cidr}, to choose its options.
      *
-     * @param cidr the range to allocate from
+     * @param cidr the range to allocate from: any IPv4 CIDR, or an IPv6 CIDR of /64 or longer
      * @return a new builder
-     * @throws IllegalArgumentException if the range has more than 2<sup>24</sup> addresses
+     * @throws IllegalArgumentException if {@code cidr} is an IPv6 CIDR shorter than /64
      * @throws NullPointerException if {@code cidr} is null
      */
     public static Builder builder(ServiceCidr cidr) {
@@ -100,13 +125,33 @@ public final class ClusterIpAllocator {
      *
      * @param snapshot a snapshot, for example one read from kube-apiserver's storage
      * @return a new allocator holding the snapshot's state
-     * @throws IllegalArgumentException if the snapshot's range is not a valid CIDR, is too large,
-     *     or its data has bits beyond the range
+     * @throws IllegalArgumentException if the snapshot's range is not a valid CIDR for an
+     *     allocator, or its data has bits beyond the range
+     * @throws UnsupportedOperationException if the range has more than 2<sup>24</sup> addresses
+     *     (see {@link #snapshot()})
      * @throws NullPointerException if {@code snapshot} is null
      */
     public static ClusterIpAllocator fromSnapshot(RangeAllocation snapshot) {
         ClusterIpAllocator allocator = create(rangeOf(snapshot));
         allocator.restore(snapshot);
+        return allocator;
+    }
+
+    /**
+     * Returns an allocator for the range of a {@linkplain #compactSnapshot() compact snapshot},
+     * holding its allocations, with the default options.
+     *
+     * @param data a compact snapshot
+     * @return a new allocator holding the snapshot's state
+     * @throws IllegalArgumentException if {@code data} is not a valid compact snapshot (the
+     *     message starts {@code "invalid compact snapshot: "} and says what is wrong), or holds
+     *     more addresses than a restore accepts (see {@link #restoreCompact(byte[])})
+     * @throws NullPointerException if {@code data} is null
+     */
+    public static ClusterIpAllocator fromCompactSnapshot(byte[] data) {
+        CompactSnapshot.Decoded decoded = CompactSnapshot.decode(data);
+        ClusterIpAllocator allocator = create(decoded.cidr());
+        allocator.restore(decoded);
         return allocator;
     }
 
@@ -132,43 +177,93 @@ public final class ClusterIpAllocator {
      * Allocates a free address: from the dynamic band if it has one, otherwise from the static
      * band.
      *
+     * <p>Threads allocate in parallel. When the dynamic band looks full, the call checks again
+     * with other changes held off for a moment, so a free address is never missed.
+     *
      * @return the allocated address
      * @throws RangeFullException if every usable address is allocated ({@code "range is full"})
      */
     public IpAddress allocateNext() {
-        int index;
-        synchronized (lock) {
-            index = findFree();
-            if (index < 0) {
-                throw new RangeFullException(cidr);
-            }
-            bits.set(index);
-            if (index >= staticSize) {
-                usedDynamic++;
-            }
+        long index = -1;
+        int cell = gate.enter();
+        try {
+            index = claim(bits, staticSize, size);
+        } finally {
+            gate.exit(cell, index == -1 ? 0 : 1);
+        }
+        if (index == -1) {
+            index = allocateNextAlone();
         }
         return cidr.addressAt(index);
     }
 
-    /** Picks a free index, dynamic band first; -1 if the range is full. Caller holds the lock. */
-    private int findFree() {
-        if (usedDynamic < size - staticSize) {
-            return findFree(staticSize, size);
+    /** allocateNext with no mutation running: an exact dynamic-then-static search. */
+    private long allocateNextAlone() {
+        synchronized (gate.monitor()) {
+            gate.close();
+            try {
+                HierarchicalBitmap map = bits;
+                long index = claim(map, staticSize, size);
+                if (index == -1) {
+                    index = claim(map, 0, staticSize);
+                }
+                if (index == -1) {
+                    throw new RangeFullException(cidr);
+                }
+                gate.add(1);
+                return index;
+            } finally {
+                gate.open();
+            }
         }
-        if (bits.cardinality() - usedDynamic < staticSize) {
-            return findFree(0, staticSize);
+    }
+
+    /**
+     * Sets a clear bit of [from, to) picked by the strategy and returns its index, or -1 if none
+     * was found (the band is full, or, while other threads run, looked full).
+     */
+    private long claim(HierarchicalBitmap map, long from, long to) {
+        if (Long.compareUnsigned(from, to) >= 0) {
+            return -1;
+        }
+        long start = strategy == ScanStrategy.SEQUENTIAL ? from : from + randomBelow(to - from);
+        long found = claimIn(map, start, to);
+        return found != -1 || start == from ? found : claimIn(map, from, start);
+    }
+
+    /** Sets the first clear bit of [from, to) it can win, or returns -1. */
+    private static long claimIn(HierarchicalBitmap map, long from, long to) {
+        for (long index = map.nextClear(from, to); index != -1; index = map.nextClear(index, to)) {
+            if (map.set(index)) {
+                return index;
+            }
+            // Another thread took it first: search on from there.
         }
         return -1;
     }
 
-    /** Picks a free index in [from, to), which has one. */
-    private int findFree(int from, int to) {
-        if (strategy == ScanStrategy.SEQUENTIAL) {
-            return bits.nextClear(from, to);
+    /** A uniform random value in [0, bound), bound unsigned and not 0. */
+    private long randomBelow(long bound) {
+        if (random == null) {
+            return below(ThreadLocalRandom.current(), bound);
         }
-        int start = from + random.nextInt(to - from);
-        int found = bits.nextClear(start, to);
-        return found >= 0 ? found : bits.nextClear(from, start);
+        synchronized (random) {
+            return below(random, bound);
+        }
+    }
+
+    private static long below(RandomGenerator generator, long bound) {
+        if (bound > 0 && bound <= Integer.MAX_VALUE) {
+            return generator.nextInt((int) bound);
+        }
+        if (bound > 0) {
+            return generator.nextLong(bound);
+        }
+        long value;
+        do {
+            value = generator.nextLong(); // bound >= 2^63: fewer than half of the draws are rejected
+        } while (Long.compareUnsigned(value, bound) >= 0);
+        return value;
     }
 
     /**
@@ -181,17 +276,19 @@ public final class ClusterIpAllocator {
      * @throws NullPointerException if {@code address} is null
      */
     public void allocate(IpAddress address) {
-        int index = indexOf(address);
-        if (index < 0) {
+        long index = cidr.indexOf(address);
+        if (index == -1) {
             throw new IpNotInRangeException(address, cidr);
         }
-        synchronized (lock) {
-            if (!bits.set(index)) {
-                throw new IpAlreadyAllocatedException(address, cidr);
-            }
-            if (index >= staticSize) {
-                usedDynamic++;
-            }
+        boolean set = false;
+        int cell = gate.enter();
+        try {
+            set = bits.set(index);
+        } finally {
+            gate.exit(cell, set ? 1 : 0);
+        }
+        if (!set) {
+            throw new IpAlreadyAllocatedException(address, cidr);
         }
     }
 
@@ -204,58 +301,64 @@ public final class ClusterIpAllocator {
      * @throws NullPointerException if {@code address} is null
      */
     public boolean release(IpAddress address) {
-        int index = indexOf(address);
-        if (index < 0) {
+        long index = cidr.indexOf(address);
+        if (index == -1) {
             return false;
         }
-        synchronized (lock) {
-            if (!bits.clear(index)) {
-                return false;
-            }
-            if (index >= staticSize) {
-                usedDynamic--;
-            }
-            return true;
+        boolean cleared = false;
+        int cell = gate.enter();
+        try {
+            cleared = bits.clear(index);
+        } finally {
+            gate.exit(cell, cleared ? -1 : 0);
         }
+        return cleared;
     }
 
     /**
-     * Tells whether an address is allocated.
+     * Tells whether an address is allocated. Never waits.
      *
      * @param address the address to look up
      * @return true if {@code address} is a usable address of this range and allocated
      * @throws NullPointerException if {@code address} is null
      */
     public boolean isAllocated(IpAddress address) {
-        int index = indexOf(address);
-        if (index < 0) {
-            return false;
-        }
-        synchronized (lock) {
-            return bits.get(index);
-        }
+        long index = cidr.indexOf(address);
+        return index != -1 && bits.get(index);
     }
 
     /**
-     * Returns the number of allocated addresses.
+     * Returns the number of allocated addresses. Exact: it holds off changes for a moment to
+     * count.
      *
      * @return the count of allocated addresses in both bands
      */
     public long used() {
-        synchronized (lock) {
-            return bits.cardinality();
+        synchronized (gate.monitor()) {
+            gate.close();
+            try {
+                return gate.count();
+            } finally {
+                gate.open();
+            }
         }
     }
 
     /**
-     * Returns the number of free usable addresses.
+     * Returns the number of free usable addresses. The count is exact, but where it is larger
+     * than {@link Long#MAX_VALUE} (in IPv6 ranges wider than /65) this returns
+     * {@code Long.MAX_VALUE}; {@link ServiceCidr#usableCount()} less {@link #used()} gives the
+     * exact figure.
      *
-     * @return the count of usable addresses not allocated, in both bands
+     * @return the count of usable addresses not allocated, in both bands, at most
+     *     {@code Long.MAX_VALUE}
      */
     public long free() {
-        synchronized (lock) {
-            return size - bits.cardinality();
-        }
+        return saturated(size - used());
+    }
+
+    private static long saturated(long unsigned) {
+        return unsigned < 0 ? Long.MAX_VALUE : unsigned;
     }
 
     /**
@@ -267,55 +370,80 @@ public final class ClusterIpAllocator {
      */
     public long used(Band band) {
         Objects.requireNonNull(band, "band");
-        synchronized (lock) {
-            return band == Band.DYNAMIC ? usedDynamic : bits.cardinality() - usedDynamic;
+        synchronized (gate.monitor()) {
+            gate.close();
+            try {
+                long inStatic = bits.cardinalityBelow(staticSize);
+                return band == Band.STATIC ? inStatic : gate.count() - inStatic;
+            } finally {
+                gate.open();
+            }
         }
     }
 
     /**
-     * Returns the number of free addresses in one band.
+     * Returns the number of free addresses in one band; like {@link #free()}, at most
+     * {@code Long.MAX_VALUE}.
      *
      * @param band the band to count
      * @return the count of usable addresses of {@code band} that are not allocated
      * @throws NullPointerException if {@code band} is null
      */
     public long free(Band band) {
-        Objects.requireNonNull(band, "band");
-        synchronized (lock) {
-            return band == Band.DYNAMIC
-                    ? size - staticSize - usedDynamic
-                    : staticSize - (bits.cardinality() - usedDynamic);
-        }
+        long bandSize = band == Band.STATIC ? staticSize : size - staticSize;
+        return saturated(bandSize - used(band));
     }
 
     /**
-     * Returns the allocated addresses in ascending order, as they were at the moment of the call:
-     * later changes to the allocator do not show in the stream.
+     * Returns the allocated addresses in ascending order, as they were at one moment during the
+     * call: later changes to the allocator do not show in the stream.
      *
      * @return an ordered, sorted stream of the allocated addresses
      */
     public Stream<IpAddress> allocatedAddresses() {
         long[] words;
-        int count;
-        synchronized (lock) {
-            words = bits.copyWords();
-            count = bits.cardinality();
+        long count;
+        synchronized (gate.monitor()) {
+            gate.close();
+            try {
+                words = bits.setWords();
+                count = gate.count();
+            } finally {
+                gate.open();
+            }
         }
         return StreamSupport.stream(new AllocatedSpliterator(words, count), false);
     }
 
     /**
      * Returns the state in kube-apiserver's {@link RangeAllocation} form: the canonical CIDR text
-     * and the bitmap as Go's {@code big.Int.Bytes()} writes it.
+     * and the bitmap as Go's {@code big.Int.Bytes()} writes it. That form holds one bit per usable
+     * address, so it is offered for ranges of up to 2<sup>24</sup> addresses (kube-apiserver
+     * itself accepts at most 2<sup>20</sup>); {@link #compactSnapshot()} works for every range.
      *
-     * @return a snapshot of the allocations at the moment of the call
+     * @return a snapshot of the allocations at one moment during the call
+     * @throws UnsupportedOperationException if the range has more than 2<sup>24</sup> addresses
      */
     public RangeAllocation snapshot() {
+        requireDense("snapshot");
         long[] words;
-        synchronized (lock) {
-            words = bits.copyWords();
+        synchronized (gate.monitor()) {
+            gate.close();
+            try {
+                words = ((DenseBitmap) bits).copyWords();
+            } finally {
+                gate.open();
+            }
         }
         return new RangeAllocation(cidr.toString(), BigEndianBitmap.toBytes(words));
+    }
+
+    private void requireDense(String what) {
+        if (Long.compareUnsigned(size, HierarchicalBitmap.DENSE_LIMIT) > 0) {
+            throw new UnsupportedOperationException("cannot " + what + " a RangeAllocation of " + cidr
+                    + ": its bitmap would hold " + cidr.usableCount() + " bits, and the RangeAllocation form"
+                    + " is offered for ranges of up to 2^24 addresses; use the compact snapshot instead");
+        }
     }
 
     /**
@@ -329,20 +457,121 @@ public final class ClusterIpAllocator {
      * @throws IllegalArgumentException if the snapshot's range is not this allocator's CIDR
      *     ({@code "the provided network does not match the current range"}) or its data has a bit
      *     set beyond the usable addresses
+     * @throws UnsupportedOperationException if the range has more than 2<sup>24</sup> addresses
+     *     (see {@link #snapshot()})
      * @throws NullPointerException if {@code snapshot} is null
      */
     public void restore(RangeAllocation snapshot) {
         ServiceCidr other = rangeOf(snapshot);
+        requireSameRange(other);
+        requireDense("restore");
+        long[] words = BigEndianBitmap.toWords(snapshot.data(), (int) size, cidr);
+        HierarchicalBitmap restored = HierarchicalBitmap.fromWords(size, words);
+        replace(restored, restored.cardinality());
+    }
+
+    /**
+     * Returns the state in clusterip's compact snapshot format, which works for ranges of every
+     * size: a versioned header with the range, then the allocated addresses as runs of
+     * consecutive addresses, then a CRC-32C checksum. Its layout is documented in the project's
+     * {@code docs/snapshot-format.md}; a snapshot of n scattered addresses takes a few bytes
+     * each, a run of any length a few bytes in all.
+     *
+     * @return the snapshot bytes, a new array
+     */
+    public byte[] compactSnapshot() {
+        long[] words;
+        synchronized (gate.monitor()) {
+            gate.close();
+            try {
+                words = bits.setWords();
+            } finally {
+                gate.open();
+            }
+        }
+        return encodeRuns(cidr, words);
+    }
+
+    /** Encodes the set bits given as ascending index/word pairs as runs of consecutive indexes. */
+    private static byte[] encodeRuns(ServiceCidr cidr, long[] pairs) {
+        long[] starts = new long[16];
+        long[] lengths = new long[16];
+        int n = 0;
+        for (int p = 0; p < pairs.length; p += 2) {
+            long base = pairs[p] << 6;
+            long word = pairs[p + 1];
+            while (word != 0) {
+                int skip = Long.numberOfTrailingZeros(word);
+                long shifted = word >>> skip;
+                int ones = shifted == -1L ? 64 : Long.numberOfTrailingZeros(~shifted);
+                long start = base + skip;
+                if (n > 0 && starts[n - 1] + lengths[n - 1] == start) {
+                    lengths[n - 1] += ones;
+                } else {
+                    if (n == starts.length) {
+                        starts = Arrays.copyOf(starts, 2 * n);
+                        lengths = Arrays.copyOf(lengths, 2 * n);
+                    }
+                    starts[n] = start;
+                    lengths[n] = ones;
+                    n++;
+                }
+                if (skip + ones == 64) {
+                    break;
+                }
+                word &= -1L << (skip + ones);
+            }
+        }
+        return CompactSnapshot.encode(cidr, starts, lengths, n);
+    }
+
+    /**
+     * Replaces the whole state with that of a {@linkplain #compactSnapshot() compact snapshot}
+     * of this allocator's range. The options stay as they are. The data is checked in full
+     * before anything changes: on any error the allocator keeps its state.
+     *
+     * @param data a compact snapshot
+     * @throws IllegalArgumentException if {@code data} is not a valid compact snapshot (the
+     *     message starts {@code "invalid compact snapshot: "} and says what is wrong), is of
+     *     another range ({@code "the provided network does not match the current range"}), or
+     *     holds more than 2<sup>31</sup> addresses of a range larger than 2<sup>24</sup> addresses
+     * @throws NullPointerException if {@code data} is null
+     */
+    public void restoreCompact(byte[] data) {
+        CompactSnapshot.Decoded decoded = CompactSnapshot.decode(data);
+        requireSameRange(decoded.cidr());
+        restore(decoded);
+    }
+
+    private void restore(CompactSnapshot.Decoded decoded) {
+        if (Long.compareUnsigned(size, HierarchicalBitmap.DENSE_LIMIT) > 0
+                && Long.compareUnsigned(decoded.count(), MAX_SPARSE_RESTORE) > 0) {
+            throw new IllegalArgumentException("cannot restore a compact snapshot of " + cidr + " holding "
+                    + Long.toUnsignedString(decoded.count()) + " addresses: a range of more than 2^24 addresses"
+                    + " takes at most 2^31 (" + MAX_SPARSE_RESTORE + ") addresses from a snapshot");
+        }
+        HierarchicalBitmap restored = HierarchicalBitmap.fromRuns(size, decoded.starts(), decoded.lengths(),
+                decoded.runCount());
+        replace(restored, decoded.count());
+    }
+
+    private void requireSameRange(ServiceCidr other) {
         if (!other.equals(cidr)) {
             throw new IllegalArgumentException("the provided network does not match the current range: "
                     + "the snapshot is of " + other + ", this allocator of " + cidr);
         }
-        long[] words = BigEndianBitmap.toWords(snapshot.data(), size, cidr);
-        HierarchicalBitmap restored = HierarchicalBitmap.fromWords(size, words);
-        int dynamic = restored.cardinality() - restored.cardinalityBelow(staticSize);
-        synchronized (lock) {
-            bits = restored;
-            usedDynamic = dynamic;
+    }
+
+    /** Swaps in a new bitmap holding {@code count} bits, with no mutation running. */
+    private void replace(HierarchicalBitmap restored, long count) {
+        synchronized (gate.monitor()) {
+            gate.close();
+            try {
+                bits = restored;
+                gate.reset(count);
+            } finally {
+                gate.open();
+            }
         }
     }
 
@@ -354,7 +583,7 @@ public final class ClusterIpAllocator {
     @Override
     public String toString() {
         long used = used();
-        return "ClusterIpAllocator[" + cidr + ", used=" + used + ", free=" + (size - used) + "]";
+        return "ClusterIpAllocator[" + cidr + ", used=" + used + ", free=" + Long.toUnsignedString(size - used) + "]";
     }
 
     private static ServiceCidr rangeOf(RangeAllocation snapshot) {
@@ -366,29 +595,29 @@ public final class ClusterIpAllocator {
         }
     }
 
-    /** Returns the index of a usable address of this range, or -1. */
-    private int indexOf(IpAddress address) {
-        return (int) cidr.indexOf(address); // fits: the range has at most 2^24 addresses
-    }
-
-    /** Walks the set bits of a private copy of the bitmap. */
+    /** Walks the set bits of a private copy of the non-zero words, given as index/word pairs. */
     private final class AllocatedSpliterator extends Spliterators.AbstractSpliterator<IpAddress> {
-        private final long[] words;
-        private int next;
+        private final long[] pairs;
+        private int pair;
+        private long bitsLeft;
 
-        AllocatedSpliterator(long[] words, int count) {
+        AllocatedSpliterator(long[] pairs, long count) {
             super(count, ORDERED | DISTINCT | SORTED | NONNULL | SIZED | IMMUTABLE);
-            this.words = words;
-            this.next = HierarchicalBitmap.nextSet(words, size, 0);
+            this.pairs = pairs;
+            this.bitsLeft = pairs.length > 0 ? pairs[1] : 0;
         }
 
         @Override
         public boolean tryAdvance(Consumer<? super IpAddress> action) {
-            if (next < 0) {
-                return false;
+            while (bitsLeft == 0) {
+                pair += 2;
+                if (pair >= pairs.length) {
+                    return false;
+                }
+                bitsLeft = pairs[pair + 1];
             }
-            int index = next;
-            next = HierarchicalBitmap.nextSet(words, size, index + 1);
+            long index = (pairs[pair] << 6) | Long.numberOfTrailingZeros(bitsLeft);
+            bitsLeft &= bitsLeft - 1;
             action.accept(cidr.addressAt(index));
             return true;
         }
@@ -413,10 +642,9 @@ public final class ClusterIpAllocator {
         private Builder(ServiceCidr cidr) {
             this.cidr = Objects.requireNonNull(cidr, "cidr");
             if (cidr.hostBits() > MAX_HOST_BITS) {
-                throw new IllegalArgumentException("cannot allocate in " + cidr + ": it has "
-                        + cidr.addressCount() + " addresses, and this version supports ranges of at most 2^"
-                        + MAX_HOST_BITS + " (" + BigInteger.ONE.shiftLeft(MAX_HOST_BITS)
-                        + ") addresses (IPv4 /8, IPv6 /104)");
+                throw new IllegalArgumentException("cannot allocate in " + cidr + ": an IPv6 service CIDR"
+                        + " must be /64 or longer (its prefix is /" + cidr.prefixLength()
+                        + "), as in Kubernetes, whose shortest allowed prefix length for a service CIDR is 64");
             }
         }
 
@@ -434,8 +662,8 @@ public final class ClusterIpAllocator {
 
         /**
          * Sets the source of random starts for {@link ScanStrategy#RANDOM}, replacing any
-         * {@linkplain #seed(long) seed} set before. The allocator calls it only under its own
-         * lock, so a generator used by that one allocator alone need not be thread-safe. Every
+         * {@linkplain #seed(long) seed} set before. The allocator calls it only under a lock of
+         * its own, so a generator used by that one allocator alone need not be thread-safe. Every
          * allocator this builder builds uses this same generator: build several only if it is
          * thread-safe.
          *

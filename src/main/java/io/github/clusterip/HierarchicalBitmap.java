@@ -2,205 +2,332 @@ package io.github.clusterip;
 
 /*
  * A bitmap of a fixed number of bits with a summary above it, so that the next clear bit is
- * found in a bounded number of word operations however full the map is.
+ * found in a bounded number of word operations however full the map is, safe for threads that
+ * set and clear bits at the same time without a lock.
  *
  * Level 0 holds the bits themselves, 64 to a long. Level i + 1 has one bit for each word of
  * level i, set when that word is full (all 64 bits set). The top level is a single word. A
  * search for a clear bit at or after some index looks at one word on each level going up until
  * a level shows a word that is not full, then follows that word down, one word per level:
- * at most 2 x levels word reads, 4 levels for 2^24 bits.
+ * at most 2 x levels word reads (4 levels for 2^24 bits, 11 for 2^64).
  *
  * Bits past the end (the tail of the last word on every level) are kept set, as if allocated,
  * so that a search never returns them and a word with only tail bits left counts as full.
  *
- * Not thread-safe: the allocator guards it with its lock.
+ * Indexes are unsigned 64-bit values: a map may have up to 2^64 - 1 bits.
+ *
+ * Concurrency. Bits change only by compare-and-set on their word, so set and clear are atomic
+ * and linearizable. The summary bits are hints kept up to date after the fact: the thread whose
+ * compare-and-set made a word full (or not full) then writes the word's summary bit and reads
+ * the word again, and repeats while the two disagree; so once no thread is changing the map
+ * every summary bit is exact (the last summary write was followed by a read of the word that
+ * agreed with it, and every later change of the word is followed by its own fix). While threads
+ * run, a summary bit may be briefly stale: a search then reads one word too many (and moves on)
+ * or misses a bit cleared during the search. A search never returns a bit that was set for its
+ * whole duration. Callers that need an exact answer (the allocator, to declare a range full)
+ * search again while no mutation runs.
+ *
+ * Storage is left to subclasses: a dense array of words (DenseBitmap) or a hash map of the
+ * non-zero words only (SparseBitmap), whose memory grows with the bits set, not with the size.
  */
-final class HierarchicalBitmap {
+abstract class HierarchicalBitmap {
 
-    private final int size;
-    /** levels[0] holds the bits; levels[i + 1] has a bit per word of levels[i], set when it is full. */
-    private final long[][] levels;
-    private int cardinality;
+    /** The largest map kept dense: 2^24 bits (a 2 MiB array at level 0). */
+    static final long DENSE_LIMIT = 1L << 24;
 
-    HierarchicalBitmap(int size) {
-        this(size, new long[wordsFor(size)]);
+    /** Number of bits (unsigned). */
+    private final long size;
+    /** levelBits[l]: the number of bits on level l (unsigned); levelBits[0] == size. */
+    private final long[] levelBits;
+    /** The index of the top level, which is a single word. */
+    private final int top;
+
+    HierarchicalBitmap(long size) {
+        this.size = size;
+        int count = 1;
+        for (long words = wordsFor(size); words > 1; words = wordsFor(words)) {
+            count++;
+        }
+        levelBits = new long[count];
+        long bits = size;
+        for (int level = 0; level < count; level++) {
+            levelBits[level] = bits;
+            bits = wordsFor(bits);
+        }
+        top = count - 1;
     }
 
-    /** Takes ownership of {@code words}, whose bits at or past {@code size} must be clear. */
-    private HierarchicalBitmap(int size, long[] words) {
-        this.size = size;
-        int levelCount = 1;
-        for (int n = words.length; n > 1; n = wordsFor(n)) {
-            levelCount++;
+    /** Returns an empty map of {@code size} bits, dense up to {@link #DENSE_LIMIT} bits. */
+    static HierarchicalBitmap create(long size) {
+        return create(size, Long.compareUnsigned(size, DENSE_LIMIT) > 0);
+    }
+
+    /** Returns an empty map of {@code size} bits, sparse or (up to {@link #DENSE_LIMIT}) dense. */
+    static HierarchicalBitmap create(long size, boolean sparse) {
+        HierarchicalBitmap map = sparse ? new SparseBitmap(size) : new DenseBitmap(size);
+        map.setTails();
+        return map;
+    }
+
+    /**
+     * Returns a dense map over {@code words} (bit k is bit {@code k % 64} of {@code words[k / 64]}),
+     * taking ownership of the array, which has {@code wordsFor(size)} words and no bit set at or
+     * past {@code size}.
+     */
+    static HierarchicalBitmap fromWords(long size, long[] words) {
+        if (Long.compareUnsigned(size, DENSE_LIMIT) > 0 || words.length != wordsFor(size)) {
+            throw new IllegalArgumentException(words.length + " words for " + size + " bits");
         }
-        levels = new long[levelCount][];
-        levels[0] = words;
-        int count = 0;
-        for (long word : words) {
-            count += Long.bitCount(word);
-        }
-        cardinality = count;
-        setTail(words, size);
-        for (int level = 1; level < levelCount; level++) {
-            long[] below = levels[level - 1];
-            long[] summary = new long[wordsFor(below.length)];
-            for (int i = 0; i < below.length; i++) {
-                if (below[i] == -1L) {
-                    summary[i >>> 6] |= 1L << i;
+        HierarchicalBitmap map = new DenseBitmap(size, size == 0 ? new long[1] : words);
+        map.setTails();
+        map.rebuildSummaries();
+        return map;
+    }
+
+    /**
+     * Returns a map with the given runs of set bits: run i is [starts[i], starts[i] + lengths[i]),
+     * all inside the map. Not for concurrent use until published.
+     */
+    static HierarchicalBitmap fromRuns(long size, long[] starts, long[] lengths, int runCount) {
+        return fromRuns(create(size), starts, lengths, runCount);
+    }
+
+    /** Sets the given runs in {@code map}, an empty map just created, and returns it. */
+    static HierarchicalBitmap fromRuns(HierarchicalBitmap map, long[] starts, long[] lengths, int runCount) {
+        for (int r = 0; r < runCount; r++) {
+            long first = starts[r];
+            long last = first + lengths[r] - 1;
+            for (long w = first >>> 6; Long.compareUnsigned(w, last >>> 6) <= 0; w++) {
+                long mask = -1L;
+                if (w == first >>> 6) {
+                    mask &= -1L << first;
+                }
+                if (w == last >>> 6) {
+                    mask &= -1L >>> (63 - (last & 63));
+                }
+                map.put(0, w, map.word(0, w) | mask);
+                if (w == last >>> 6) {
+                    break; // w + 1 could wrap round at the very end of a 2^64 map
                 }
             }
-            setTail(summary, below.length);
-            levels[level] = summary;
+        }
+        map.rebuildSummaries();
+        return map;
+    }
+
+    /** Returns the number of 64-bit words that hold {@code bits} bits (unsigned). */
+    static long wordsFor(long bits) {
+        return (bits >>> 6) + ((bits & 63) == 0 ? 0 : 1);
+    }
+
+    // Storage.
+
+    /** Reads word {@code index} of {@code level} (a volatile read); a word never written is 0. */
+    abstract long word(int level, long index);
+
+    /** Sets word {@code index} of {@code level} to {@code update} if it is {@code expect}. */
+    abstract boolean compareAndSet(int level, long index, long expect, long update);
+
+    /** Writes a word while the map is not shared (construction and restore). */
+    abstract void put(int level, long index, long value);
+
+    /**
+     * Calls {@code visitor} for every non-zero word of {@code level}, in no set order; quiescent
+     * only. The visitor may {@link #put} words of other levels.
+     */
+    abstract void forEachWord(int level, WordVisitor visitor);
+
+    /** Receives a word's index and value. */
+    interface WordVisitor {
+        void visit(long index, long value);
+    }
+
+    final long size() {
+        return size;
+    }
+
+    private void setTails() {
+        for (int level = 0; level <= top; level++) {
+            long bits = levelBits[level];
+            if ((bits & 63) != 0) {
+                long last = bits >>> 6;
+                put(level, last, word(level, last) | (-1L << bits));
+            } else if (bits == 0) {
+                put(level, 0, -1L); // an empty map: one word, all of it tail
+            }
         }
     }
 
     /**
-     * Returns a bitmap over {@code words} (bit k is bit {@code k % 64} of {@code words[k / 64]}),
-     * taking ownership of the array, which has {@code wordsFor(size)} words. The caller has checked
-     * that no bit at or past {@code size} is set.
+     * Sets the summary bits of every full word, level by level upwards, in a map whose summary
+     * levels hold only their tails so far; not shared yet.
      */
-    static HierarchicalBitmap fromWords(int size, long[] words) {
-        if (words.length != wordsFor(size)) {
-            throw new IllegalArgumentException(words.length + " words for " + size + " bits");
-        }
-        return new HierarchicalBitmap(size, words);
-    }
-
-    static int wordsFor(int bits) {
-        return (int) ((bits + 63L) >>> 6);
-    }
-
-    private static void setTail(long[] words, int bits) {
-        if ((bits & 63) != 0) {
-            words[words.length - 1] |= -1L << bits;
+    private void rebuildSummaries() {
+        for (int level = 1; level <= top; level++) {
+            int below = level - 1;
+            int here = level;
+            forEachWord(below, (index, value) -> {
+                if (value == -1L) {
+                    put(here, index >>> 6, word(here, index >>> 6) | (1L << index));
+                }
+            });
         }
     }
 
-    int size() {
-        return size;
+    // Bits.
+
+    /** Tells whether bit {@code index} is set. */
+    final boolean get(long index) {
+        return (word(0, index >>> 6) & (1L << index)) != 0;
     }
 
-    int cardinality() {
-        return cardinality;
+    /** Sets bit {@code index}; returns false if it was already set. Atomic. */
+    final boolean set(long index) {
+        long w = index >>> 6;
+        long mask = 1L << index;
+        long old;
+        do {
+            old = word(0, w);
+            if ((old & mask) != 0) {
+                return false;
+            }
+        } while (!compareAndSet(0, w, old, old | mask));
+        if ((old | mask) == -1L) {
+            refresh(0, w);
+        }
+        return true;
     }
 
-    /** Returns the number of set bits in [0, to). */
-    int cardinalityBelow(int to) {
-        long[] words = levels[0];
-        int count = 0;
-        int full = to >>> 6;
-        for (int w = 0; w < full; w++) {
-            count += Long.bitCount(words[w]);
+    /** Clears bit {@code index}; returns false if it was already clear. Atomic. */
+    final boolean clear(long index) {
+        long w = index >>> 6;
+        long mask = 1L << index;
+        long old;
+        do {
+            old = word(0, w);
+            if ((old & mask) == 0) {
+                return false;
+            }
+        } while (!compareAndSet(0, w, old, old & ~mask));
+        if (old == -1L) {
+            refresh(0, w);
+        }
+        return true;
+    }
+
+    /**
+     * Makes the summary bit of word {@code w} of {@code level} say whether that word is full,
+     * and so on upwards, until a read of the word after the write agrees with what was written.
+     */
+    private void refresh(int level, long w) {
+        if (level == top) {
+            return;
+        }
+        int up = level + 1;
+        long parent = w >>> 6;
+        long mask = 1L << w;
+        while (true) {
+            boolean full = word(level, w) == -1L;
+            long old;
+            long updated;
+            do {
+                old = word(up, parent);
+                updated = full ? old | mask : old & ~mask;
+            } while (updated != old && !compareAndSet(up, parent, old, updated));
+            if (updated != old && (old == -1L) != (updated == -1L)) {
+                refresh(up, parent);
+            }
+            if ((word(level, w) == -1L) == full) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Returns the first clear bit in [from, to) (unsigned), or -1 if there is none. Exact while
+     * no other thread changes the map; see the class comment for what concurrent changes do.
+     */
+    final long nextClear(long from, long to) {
+        if (Long.compareUnsigned(from, to) >= 0) {
+            return -1;
+        }
+        long found = clearAtOrAfter(from);
+        return found != -1 && Long.compareUnsigned(found, to) < 0 ? found : -1;
+    }
+
+    private long clearAtOrAfter(long from) {
+        int level = 0;
+        long pos = from;
+        while (Long.compareUnsigned(pos, levelBits[level]) < 0) {
+            long w = pos >>> 6;
+            long free = ~word(level, w) & (-1L << pos);
+            if (free != 0) {
+                long bit = (w << 6) | Long.numberOfTrailingZeros(free);
+                if (level == 0) {
+                    return bit;
+                }
+                level--; // word `bit` of the level below is not full: look inside it
+                pos = bit << 6;
+            } else if (level == top) {
+                return -1;
+            } else {
+                level++; // nothing left in this word: find the next word that is not full
+                pos = w + 1;
+            }
+        }
+        return -1;
+    }
+
+    /** Returns the number of set bits in [0, to), with {@code to} at most 2^24; quiescent only. */
+    final long cardinalityBelow(long to) {
+        long count = 0;
+        long full = to >>> 6;
+        for (long w = 0; w < full; w++) {
+            count += Long.bitCount(word(0, w));
         }
         if ((to & 63) != 0) {
-            count += Long.bitCount(words[full] & ~(-1L << to));
+            count += Long.bitCount(word(0, full) & ~(-1L << to));
         }
         return count;
     }
 
-    boolean get(int index) {
-        return (levels[0][index >>> 6] & (1L << index)) != 0;
+    /** Returns the number of set bits; quiescent only. */
+    final long cardinality() {
+        long[] count = {0};
+        forEachWord(0, (index, value) -> count[0] += Long.bitCount(value & realBits(index)));
+        return count[0];
     }
 
-    /** Sets bit {@code index}; returns false if it was already set. */
-    boolean set(int index) {
-        long[] words = levels[0];
-        int w = index >>> 6;
-        long old = words[w];
-        long updated = old | (1L << index);
-        if (updated == old) {
-            return false;
-        }
-        words[w] = updated;
-        cardinality++;
-        // A word that just became full becomes a set bit one level up, which may fill that word.
-        for (int level = 1; updated == -1L && level < levels.length; level++) {
-            long[] summary = levels[level];
-            int bit = w;
-            w = bit >>> 6;
-            updated = summary[w] | (1L << bit);
-            summary[w] = updated;
-        }
-        return true;
-    }
-
-    /** Clears bit {@code index}; returns false if it was already clear. */
-    boolean clear(int index) {
-        long[] words = levels[0];
-        int w = index >>> 6;
-        long old = words[w];
-        if ((old & (1L << index)) == 0) {
-            return false;
-        }
-        words[w] = old & ~(1L << index);
-        cardinality--;
-        // A word that was full no longer is: clear its bit one level up, and so on while full.
-        for (int level = 1; old == -1L && level < levels.length; level++) {
-            long[] summary = levels[level];
-            int bit = w;
-            w = bit >>> 6;
-            old = summary[w];
-            summary[w] = old & ~(1L << bit);
-        }
-        return true;
-    }
-
-    /** Returns the first clear bit in [from, to), or -1 if there is none. */
-    int nextClear(int from, int to) {
-        if (from >= to) {
-            return -1;
-        }
-        int found = clearAtOrAfter(0, from);
-        return found >= 0 && found < to ? found : -1;
-    }
-
-    /** Returns the first clear bit at or after {@code from} on {@code level}, or -1. */
-    private int clearAtOrAfter(int level, int from) {
-        long[] words = levels[level];
-        int w = from >>> 6;
-        if (w >= words.length) {
-            return -1;
-        }
-        long free = ~words[w] & (-1L << from);
-        if (free != 0) {
-            return (w << 6) + Long.numberOfTrailingZeros(free);
-        }
-        if (level + 1 == levels.length) {
-            return -1; // the top level is a single word
-        }
-        int next = clearAtOrAfter(level + 1, w + 1);
-        if (next < 0) {
-            return -1;
-        }
-        return (next << 6) + Long.numberOfTrailingZeros(~words[next]);
+    /** The mask of the bits of level-0 word {@code index} that are inside the map (not tail). */
+    private long realBits(long index) {
+        return (size & 63) != 0 && index == size >>> 6 ? ~(-1L << size) : (size == 0 ? 0 : -1L);
     }
 
     /**
-     * Returns the first set bit at or after {@code from} in bit words of a map of {@code size}
-     * bits (a copy made by {@link #copyWords()}), or -1; for iteration, not for allocation.
+     * Returns the non-zero level-0 words without tail bits, ascending by index, as pairs
+     * {@code [index0, word0, index1, word1, ...]}; quiescent only.
      */
-    static int nextSet(long[] words, int size, int from) {
-        int w = from >>> 6;
-        if (from >= size) {
-            return -1;
-        }
-        long bits = words[w] & (-1L << from);
-        while (bits == 0) {
-            if (++w == words.length) {
-                return -1;
+    final long[] setWords() {
+        long[] pairs = sortedWordIndexes();
+        int n = 0;
+        for (long index : pairs) {
+            long value = word(0, index) & realBits(index);
+            if (value != 0) {
+                n++;
             }
-            bits = words[w];
         }
-        int found = (w << 6) + Long.numberOfTrailingZeros(bits);
-        return found < size ? found : -1;
+        long[] result = new long[2 * n];
+        int i = 0;
+        for (long index : pairs) {
+            long value = word(0, index) & realBits(index);
+            if (value != 0) {
+                result[i++] = index;
+                result[i++] = value;
+            }
+        }
+        return result;
     }
 
-    /** Returns the bits without the tail padding: bit k is bit {@code k % 64} of word {@code k / 64}. */
-    long[] copyWords() {
-        long[] copy = levels[0].clone();
-        if ((size & 63) != 0) {
-            copy[copy.length - 1] &= ~(-1L << size);
-        }
-        return copy;
-    }
+    /** The indexes of the non-zero level-0 words, ascending; quiescent only. */
+    abstract long[] sortedWordIndexes();
 }

@@ -108,7 +108,7 @@ class CliTest {
         "", "frobnicate", "bands", "bands 10.96.0.5/24", "allocate", "allocate --dynamic 3",
         "allocate 10.96.0.0/24 --dynamic", "allocate 10.96.0.0/24 --dynamic -1", "allocate 10.96.0.0/24 --dynamic x",
         "allocate 10.96.0.0/24 --seed 1.5", "allocate 10.96.0.0/24 --static 10.96.0.010", "allocate 10.96.0.0/24 extra",
-        "allocate 10.0.0.0/7 --dynamic 1"
+        "allocate fd00::/48 --dynamic 1"
     })
     void badArgumentsPrintOneErrorLineAndTheUsageAndExitTwo(String line) {
         String[] args = line.isEmpty() ? new String[0] : line.split(" ");

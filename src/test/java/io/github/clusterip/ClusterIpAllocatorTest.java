@@ -1,5 +1,6 @@
 package io.github.clusterip;
 
+import java.math.BigInteger;
 import static io.github.clusterip.RangeLayout.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
@@ -504,27 +505,76 @@ class ClusterIpAllocatorTest {
     }
 
     @Test
-    void ipv4Slash8IsTheLargestAccepted() {
+    void ipv4Slash8IsTheLargestDenseRange() {
         ClusterIpAllocator allocator = ClusterIpAllocator.create(ServiceCidr.parse("10.0.0.0/8"));
         assertThat(allocator.free()).isEqualTo((1L << 24) - 2);
         allocator.allocate(ip("10.255.255.254"));
         assertThat(allocator.used(Band.DYNAMIC)).isEqualTo(1);
         assertThatThrownBy(() -> allocator.allocate(ip("10.255.255.255"))).isInstanceOf(IpNotInRangeException.class);
+        assertThat(allocator.snapshot().data()).hasSize(1 << 21);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"10.0.0.0/7", "0.0.0.0/0", "fd00::/103", "fd00::/64", "::/0"})
-    void tooLargeRangesAreRejectedNamingTheCidr(String cidr) {
+    @ValueSource(strings = {"fd00::/63", "fd00::/48", "::/0"})
+    void ipv6RangesShorterThanSlash64AreRejectedNamingTheCidr(String cidr) {
         ServiceCidr parsed = ServiceCidr.parse(cidr);
         assertThatThrownBy(() -> ClusterIpAllocator.create(parsed))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining(cidr);
+                .hasMessageContaining(cidr)
+                .hasMessageContaining("/64 or longer");
         assertThatThrownBy(() -> ClusterIpAllocator.builder(parsed))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(cidr);
         assertThatThrownBy(() -> ClusterIpAllocator.fromSnapshot(new RangeAllocation(cidr, new byte[0])))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(cidr);
+    }
+
+    /**
+     * Ranges above 2^24 addresses are stored sparsely: everything works the same at both ends of
+     * the range, the counts stay exact (free() saturating where it must) and only the
+     * RangeAllocation form, which would need one bit per address, is refused.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"10.0.0.0/7", "0.0.0.0/0", "fd00::/103", "fd00::/96", "fd00::/65", "fd00::/64"})
+    void largeRangesAllocateAtBothEndsWithExactCounts(String text) {
+        ServiceCidr cidr = ServiceCidr.parse(text);
+        ClusterIpAllocator allocator = ClusterIpAllocator.builder(cidr).seed(5).build();
+        IpRange dynamic = cidr.dynamicBand().orElseThrow();
+        IpRange statics = cidr.staticBand().orElseThrow();
+        BigInteger usable = cidr.usableCount();
+        long expectedFree = usable.bitLength() < 64 ? usable.longValueExact() : Long.MAX_VALUE;
+        assertThat(allocator.free()).isEqualTo(expectedFree);
+        assertThat(allocator.free(Band.STATIC)).isEqualTo(statics.size().longValueExact());
+
+        List<IpAddress> edges = List.of(dynamic.last(), dynamic.first(), statics.first(), statics.last());
+        for (IpAddress a : edges) {
+            allocator.allocate(a);
+            assertThat(allocator.isAllocated(a)).as("%s %s", text, a).isTrue();
+        }
+        assertThatThrownBy(() -> allocator.allocate(dynamic.last())).isInstanceOf(IpAlreadyAllocatedException.class);
+        Set<IpAddress> handedOut = new HashSet<>(edges);
+        for (int i = 0; i < 2_000; i++) {
+            IpAddress a = allocator.allocateNext();
+            assertThat(cidr.bandOf(a)).as("%s %s", text, a).contains(Band.DYNAMIC);
+            assertThat(handedOut.add(a)).as("%s handed out %s twice", text, a).isTrue();
+        }
+        assertThat(allocator.used()).isEqualTo(2_004);
+        assertThat(allocator.used(Band.STATIC)).isEqualTo(2);
+        assertThat(allocator.used(Band.DYNAMIC)).isEqualTo(2_002);
+        BigInteger freeExact = usable.subtract(BigInteger.valueOf(2_004));
+        assertThat(allocator.free()).isEqualTo(freeExact.bitLength() < 64 ? freeExact.longValueExact() : Long.MAX_VALUE);
+        assertThat(allocator.free(Band.STATIC)).isEqualTo(statics.size().longValueExact() - 2);
+        assertThat(allocator.allocatedAddresses()).hasSize(2_004).isSorted().containsExactlyInAnyOrderElementsOf(handedOut);
+        assertThat(allocator.release(dynamic.last())).isTrue();
+        assertThat(allocator.release(dynamic.last())).isFalse();
+        assertThat(allocator.used()).isEqualTo(2_003);
+
+        assertThatThrownBy(allocator::snapshot).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining(text).hasMessageContaining("compact snapshot");
+        assertThatThrownBy(() -> allocator.restore(new RangeAllocation(text, new byte[0])))
+                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining(text);
+        assertThat(allocator.used()).as("a refused restore changes nothing").isEqualTo(2_003);
     }
 
     // ---- failed calls change nothing ------------------------------------------------------------
@@ -610,5 +660,105 @@ class ClusterIpAllocatorTest {
         assertThatNullPointerException().isThrownBy(() -> new RangeAllocation(null, new byte[0]));
         assertThatNullPointerException().isThrownBy(() -> new RangeAllocation(V4_24, null));
         assertThat(allocator.used()).isZero();
+    }
+
+    // ---- compact snapshots ----------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"10.96.0.0/24", "10.96.0.0/12", "fd00::/120", "10.0.0.0/7", "fd00::/64", "10.96.0.0/31"})
+    void compactSnapshotsRoundTripTheExactState(String text) {
+        ServiceCidr cidr = ServiceCidr.parse(text);
+        ClusterIpAllocator allocator = ClusterIpAllocator.builder(cidr).seed(11).build();
+        long free = allocator.free();
+        int n = (int) Math.min(3_000, free);
+        for (int i = 0; i < n; i++) {
+            allocator.allocateNext();
+        }
+        cidr.staticBand().ifPresent(band -> {
+            if (!allocator.isAllocated(band.first())) {
+                allocator.allocate(band.first());
+            }
+        });
+        List<IpAddress> before = allocator.allocatedAddresses().collect(Collectors.toList());
+        byte[] data = allocator.compactSnapshot();
+
+        ClusterIpAllocator copy = ClusterIpAllocator.fromCompactSnapshot(data);
+        assertThat(copy.cidr()).isEqualTo(cidr);
+        assertThat(copy.allocatedAddresses()).containsExactlyElementsOf(before);
+        assertThat(copy.used()).isEqualTo(before.size());
+        assertThat(copy.used(Band.STATIC)).isEqualTo(allocator.used(Band.STATIC));
+        assertThat(copy.compactSnapshot()).as("the encoding is canonical").isEqualTo(data);
+
+        ClusterIpAllocator other = ClusterIpAllocator.create(cidr);
+        if (free > 0) {
+            other.allocateNext();
+        }
+        other.restoreCompact(data);
+        assertThat(other.allocatedAddresses()).containsExactlyElementsOf(before);
+        if (before.size() < free) {
+            IpAddress next = other.allocateNext();
+            assertThat(before).doesNotContain(next);
+        }
+    }
+
+    @Test
+    void compactAndRangeAllocationSnapshotsAgree() {
+        ClusterIpAllocator allocator = seeded("10.96.0.0/20", 3);
+        for (int i = 0; i < 3_000; i++) {
+            allocator.allocateNext();
+        }
+        for (int i = 0; i < 500; i++) {
+            allocator.release(allocator.allocatedAddresses().skip(i * 3L).findFirst().orElseThrow());
+        }
+        ClusterIpAllocator viaCompact = ClusterIpAllocator.fromCompactSnapshot(allocator.compactSnapshot());
+        assertThat(viaCompact.snapshot()).isEqualTo(allocator.snapshot());
+        assertThat(ClusterIpAllocator.fromSnapshot(allocator.snapshot()).compactSnapshot())
+                .isEqualTo(allocator.compactSnapshot());
+    }
+
+    @Test
+    void aRefusedCompactRestoreChangesNothing() {
+        ClusterIpAllocator allocator = seeded("10.96.0.0/24", 8);
+        for (int i = 0; i < 40; i++) {
+            allocator.allocateNext();
+        }
+        byte[] before = allocator.compactSnapshot();
+        byte[] otherRange = ClusterIpAllocator.create(ServiceCidr.parse("10.96.1.0/24")).compactSnapshot();
+        assertThatThrownBy(() -> allocator.restoreCompact(otherRange))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("the provided network does not match the current range")
+                .hasMessageContaining("10.96.1.0/24");
+        byte[] corrupt = before.clone();
+        corrupt[corrupt.length / 2] ^= 0x10;
+        assertThatThrownBy(() -> allocator.restoreCompact(corrupt))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("invalid compact snapshot: ");
+        byte[] truncated = java.util.Arrays.copyOf(before, before.length - 1);
+        assertThatThrownBy(() -> allocator.restoreCompact(truncated)).isInstanceOf(IllegalArgumentException.class);
+        assertThatNullPointerException().isThrownBy(() -> allocator.restoreCompact(null));
+        assertThat(allocator.compactSnapshot()).isEqualTo(before);
+        assertThat(allocator.used()).isEqualTo(40);
+    }
+
+    @Test
+    void aSparseRestoreRefusesMoreAddressesThanItCanHoldWithoutTouchingState() {
+        ServiceCidr cidr = ServiceCidr.parse("fd00::/64");
+        long tooMany = ClusterIpAllocator.MAX_SPARSE_RESTORE + 1;
+        byte[] huge = CompactSnapshot.encode(cidr, new long[] {1_000}, new long[] {tooMany}, 1);
+        assertThat(huge.length).as("a short snapshot claiming 2^31 + 1 addresses").isLessThan(48);
+        ClusterIpAllocator allocator = ClusterIpAllocator.create(cidr);
+        IpAddress kept = allocator.allocateNext();
+        assertThatThrownBy(() -> allocator.restoreCompact(huge))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("fd00::/64").hasMessageContaining(Long.toString(tooMany));
+        assertThatThrownBy(() -> ClusterIpAllocator.fromCompactSnapshot(huge)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(allocator.allocatedAddresses()).containsExactly(kept);
+        // A dense range takes any count its bitmap can hold: the whole of a /12 in one run.
+        ServiceCidr slash12 = ServiceCidr.parse("10.96.0.0/12");
+        long usable = slash12.usableCount().longValueExact();
+        ClusterIpAllocator full = ClusterIpAllocator.fromCompactSnapshot(
+                CompactSnapshot.encode(slash12, new long[] {0}, new long[] {usable}, 1));
+        assertThat(full.used()).isEqualTo(usable);
+        assertThatThrownBy(full::allocateNext).isInstanceOf(RangeFullException.class);
     }
 }

@@ -1,0 +1,143 @@
+package io.github.clusterip;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/*
+ * Lets mutations of an allocator run in parallel while keeping an exact, linearizable count of
+ * allocated addresses, and lets whole-state operations (counting, snapshots, restores, the
+ * full-range check) run alone.
+ *
+ * A mutation brackets its compare-and-set on the bitmap with enter() and exit(delta). enter()
+ * adds one "in flight" to a counter cell picked by the thread; exit() takes it away and adds the
+ * change in allocated addresses, in one atomic add. Cells are padded to their own cache lines,
+ * so threads on different cells do not contend.
+ *
+ * An exclusive section takes the monitor, closes the gate, and waits until no cell shows a
+ * mutation in flight. A mutation that enters while the gate is closed backs out and waits on the
+ * monitor. (enter() adds, then reads `closed`; the exclusive side writes `closed`, then reads
+ * the cells: both are volatile, so one of them sees the other.) Inside the section nothing
+ * changes the bitmap except the section itself, so the count (base plus the cells) equals the
+ * bits set, at an instant that lies inside the section: that is what makes used() linearizable
+ * although bits and counter are separate words.
+ *
+ * A cell packs its in-flight count in bits 48 and up and its share of the count below, as the
+ * sum inflight * 2^48 + count, with |count| < 2^47. A cell's count can drift (one thread
+ * allocates, another releases), so when an exit sees it beyond the fold limit, the cells' counts
+ * are folded into the base in an exclusive section.
+ */
+final class MutationGate {
+
+    private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(long[].class);
+    /** Longs per cell: 128 bytes, so two cells never share a cache line (nor its neighbour). */
+    private static final int STRIDE = 16;
+    private static final long IN_FLIGHT = 1L << 48;
+    private static final long HALF = 1L << 47;
+    /** Default fold limit, far below the 2^47 a cell can hold. */
+    static final long FOLD_LIMIT = 1L << 44;
+
+    private final long[] cells;
+    private final int cellMask;
+    private final long foldLimit;
+    private final Object monitor = new Object();
+    private volatile boolean closed;
+    /** The count not held in cells. Guarded by monitor, changed only while closed. */
+    private long base;
+
+    MutationGate() {
+        this(FOLD_LIMIT);
+    }
+
+    MutationGate(long foldLimit) {
+        this.foldLimit = foldLimit;
+        int n = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors()) * 2 - 1) << 1;
+        n = Math.min(64, n);
+        cellMask = n - 1;
+        cells = new long[(n + 1) * STRIDE]; // cell i at (i + 1) * STRIDE: none next to the array header
+    }
+
+    /** Enters a mutation; returns the cell to pass to {@link #exit}. Waits while the gate is closed. */
+    int enter() {
+        long id = Thread.currentThread().getId() * 0x9E37_79B9_7F4A_7C15L;
+        int cell = (((int) (id >>> 40) & cellMask) + 1) * STRIDE;
+        while (true) {
+            CELLS.getAndAdd(cells, cell, IN_FLIGHT);
+            if (!closed) {
+                return cell;
+            }
+            CELLS.getAndAdd(cells, cell, -IN_FLIGHT);
+            synchronized (monitor) {
+                // The gate closes only while the monitor is held: wait for the section to end.
+            }
+        }
+    }
+
+    /** Leaves a mutation that changed the count by {@code delta}. */
+    void exit(int cell, long delta) {
+        long after = (long) CELLS.getAndAdd(cells, cell, delta - IN_FLIGHT) + delta - IN_FLIGHT;
+        if (delta != 0 && Math.abs(countOf(after)) > foldLimit) {
+            synchronized (monitor) {
+                close();
+                try {
+                    for (int c = STRIDE; c < cells.length; c += STRIDE) {
+                        long count = countOf((long) CELLS.getVolatile(cells, c));
+                        base += count;
+                        CELLS.getAndAdd(cells, c, -count);
+                    }
+                } finally {
+                    open();
+                }
+            }
+        }
+    }
+
+    private static long countOf(long cell) {
+        return cell - ((cell + HALF) >> 48) * IN_FLIGHT;
+    }
+
+    private static long inFlightOf(long cell) {
+        return (cell + HALF) >> 48;
+    }
+
+    /** The monitor of exclusive sections: hold it around {@link #close()} ... {@link #open()}. */
+    Object monitor() {
+        return monitor;
+    }
+
+    /** Closes the gate and waits until no mutation is in flight. The caller holds the monitor. */
+    void close() {
+        closed = true;
+        for (int c = STRIDE; c < cells.length; c += STRIDE) {
+            while (inFlightOf((long) CELLS.getVolatile(cells, c)) != 0) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** Opens the gate. The caller holds the monitor and closed it. */
+    void open() {
+        closed = false;
+    }
+
+    /** The exact count. The caller holds the monitor with the gate closed. */
+    long count() {
+        long count = base;
+        for (int c = STRIDE; c < cells.length; c += STRIDE) {
+            count += countOf((long) CELLS.getVolatile(cells, c));
+        }
+        return count;
+    }
+
+    /** Adds to the count from inside an exclusive section. */
+    void add(long delta) {
+        base += delta;
+    }
+
+    /** Sets the count from inside an exclusive section (after a restore). */
+    void reset(long count) {
+        for (int c = STRIDE; c < cells.length; c += STRIDE) {
+            CELLS.getAndAdd(cells, c, -countOf((long) CELLS.getVolatile(cells, c)));
+        }
+        base = count;
+    }
+}
