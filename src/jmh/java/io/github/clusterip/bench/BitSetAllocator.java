@@ -1,7 +1,9 @@
 package io.github.clusterip.bench;
 
 import java.util.BitSet;
+import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * Baseline: the obvious plain-Java allocator over {@link java.util.BitSet}, with Kubernetes' band
@@ -14,7 +16,7 @@ public final class BitSetAllocator implements IndexAllocator {
 
     private final int max;
     private final int offset;
-    private final SplittableRandom rand;
+    private final RandomGenerator rand;
     // Guarded by this.
     private BitSet bits;
     private int used;
@@ -28,12 +30,24 @@ public final class BitSetAllocator implements IndexAllocator {
      * @param seed the seed of the random starts
      */
     public BitSetAllocator(int max, int offset, long seed) {
+        this(max, offset, new SplittableRandom(seed));
+    }
+
+    /**
+     * Creates an empty allocator that takes its random starts from a given source, called under
+     * the allocator's lock only (for example a {@link FixedFractionRandom}, to fix the start).
+     *
+     * @param max the number of usable indexes
+     * @param offset the band offset (size of the static band), at most {@code max}
+     * @param rand the source of the random starts
+     */
+    public BitSetAllocator(int max, int offset, RandomGenerator rand) {
         if (max < 0 || offset < 0 || offset > max) {
             throw new IllegalArgumentException("max=" + max + ", offset=" + offset);
         }
         this.max = max;
         this.offset = offset;
-        this.rand = new SplittableRandom(seed);
+        this.rand = Objects.requireNonNull(rand, "rand");
         this.bits = new BitSet(max);
     }
 

@@ -2,7 +2,7 @@ package io.github.clusterip.bench;
 
 import io.github.clusterip.ClusterIpAllocator;
 import io.github.clusterip.IpAddress;
-import io.github.clusterip.ServiceCidr;
+import io.github.clusterip.bench.Fixtures.ClusterIpRandom;
 import io.github.clusterip.bench.Fixtures.Impl;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -34,19 +34,26 @@ import org.openjdk.jmh.infra.Blackhole;
  * started from, so the fill stays exactly constant and each operation starts the scan at a fresh
  * random point. The set-up checks the fill count, the snapshot against an independent conversion,
  * a few thousand checked allocate+release pairs (free, right band, state unchanged), and runs the
- * small-range self-check of the implementation; any failure aborts the benchmark.
+ * small-range self-check of the implementation; any failure aborts the benchmark. The trial's
+ * tear-down checks that the allocator still holds exactly the addresses of the fill.
  *
  * <ul>
  *   <li>{@code clusterip}: {@link ClusterIpAllocator#allocateNext()} and
  *       {@link ClusterIpAllocator#release(IpAddress)}, the public API (so the cost includes making
- *       the {@link IpAddress} and mapping it back to an index).</li>
+ *       the {@link IpAddress} and mapping it back to an index). By default the allocator is
+ *       {@link ClusterIpAllocator#create} with its default, unseeded random source, as
+ *       applications use it (in the lock-free allocator, a thread-local generator and no lock);
+ *       {@code -p clusteripRandom=seeded} measures {@code builder(cidr).seed(42)} instead, whose
+ *       generator is called under a lock (the set-up of earlier runs of this benchmark). The
+ *       parameter does not apply to the baselines, which are always seeded.</li>
  *   <li>{@code kubernetes}: {@link KubernetesStrategyAllocator}, kube-apiserver's bit-at-a-time
  *       random scan, on indexes.</li>
  *   <li>{@code bitset}: {@link BitSetAllocator}, {@link java.util.BitSet#nextClearBit(int)} from a
  *       random start, on indexes.</li>
  * </ul>
  *
- * <p>Run (all 36 combinations, defaults below):
+ * <p>Run (all 36 combinations, defaults below, x 2 forks of 20 to 40 s each, the
+ * {@code kubernetes} fills of a {@code /12} being slow to set up: about 30 minutes):
  * <pre>
  * ./mvnw -B -o -Pjmh test-compile exec:exec -Djmh.args="ChurnBenchmark"
  * </pre>
@@ -77,33 +84,30 @@ public class ChurnBenchmark {
     @Param({"uniform", "kubernetes"})
     public String pattern;
 
+    /**
+     * clusterip's random source: {@code unseeded} ({@link ClusterIpAllocator#create}, the default)
+     * or {@code seeded} ({@code builder(cidr).seed(42)}); ignored by the baselines.
+     */
+    @Param({"unseeded"})
+    public String clusteripRandom;
+
     private Impl impl;
     private ClusterIpAllocator clusterIp;
     private IndexAllocator baseline;
-    private int expectedUsed;
+    private Fixtures.Filled filled;
 
     @Setup(Level.Trial)
     public void setUp() {
-        impl = Impl.of(implementation);
-        Fixtures.selfCheck(impl);
-        ServiceCidr range = ServiceCidr.parse(cidr);
-        int usable = Fixtures.usable(range);
-        int[] chosen = Fixtures.choose(pattern, range, Fixtures.fillCount(usable, Double.parseDouble(fill)));
-        IndexAllocator allocator = Fixtures.newIndexAllocator(impl, range, Fixtures.ALLOCATOR_SEED);
-        Fixtures.fill(allocator, chosen);
-        Fixtures.checkChurn(allocator, Fixtures.bitmapOf(chosen, usable), 5_000);
-        expectedUsed = chosen.length;
-        if (impl == Impl.CLUSTERIP) {
-            clusterIp = ((Fixtures.ClusterIpIndexes) allocator).allocator;
-        } else {
-            baseline = allocator;
-        }
+        filled = Fixtures.filledForChurn(implementation, cidr, Double.parseDouble(fill), pattern,
+                ClusterIpRandom.of(clusteripRandom));
+        impl = filled.impl;
+        clusterIp = filled.clusterIp;
+        baseline = filled.baseline;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        long used = impl == Impl.CLUSTERIP ? clusterIp.used() : baseline.used();
-        Fixtures.check(used == expectedUsed, "fill drifted during the run: ", used, " instead of ", expectedUsed);
+        filled.checkUnchanged();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.clusterip.bench;
 
+import io.github.clusterip.Band;
 import io.github.clusterip.ClusterIpAllocator;
 import io.github.clusterip.IpAddress;
 import io.github.clusterip.IpAlreadyAllocatedException;
@@ -8,10 +9,13 @@ import io.github.clusterip.RangeAllocation;
 import io.github.clusterip.RangeFullException;
 import io.github.clusterip.ServiceCidr;
 import java.net.InetAddress;
+import java.math.BigInteger;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * Shared set-up code of the benchmarks: the implementations under test, the seeded choice of
@@ -43,6 +47,27 @@ final class Fixtures {
         }
     }
 
+    /**
+     * Where clusterip's allocator takes its random starts from; the {@code clusteripRandom}
+     * parameter of the churn and throughput benchmarks. The baselines are always seeded.
+     */
+    enum ClusterIpRandom {
+        /**
+         * {@link ClusterIpAllocator#create(ServiceCidr)}: the default, unseeded source (in the
+         * lock-free allocator, {@link java.util.concurrent.ThreadLocalRandom}, without a lock).
+         */
+        UNSEEDED,
+        /**
+         * {@code builder(cidr).seed(ALLOCATOR_SEED)}: repeatable starts, drawn from one generator
+         * under a lock.
+         */
+        SEEDED;
+
+        static ClusterIpRandom of(String name) {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        }
+    }
+
     /** Usable addresses of {@code cidr}: the index space 0..usable-1. */
     static int usable(ServiceCidr cidr) {
         return cidr.usableCount().intValueExact();
@@ -65,6 +90,150 @@ final class Fixtures {
             default:
                 throw new AssertionError(impl);
         }
+    }
+
+    /**
+     * A new, empty allocator of the given kind that takes its random starts from {@code random}:
+     * clusterip through {@code builder(cidr).random(random)}, the baselines through their
+     * {@code RandomGenerator} constructors. With a {@link FixedFractionRandom} the start is fixed.
+     */
+    static IndexAllocator newIndexAllocator(Impl impl, ServiceCidr cidr, RandomGenerator random) {
+        switch (impl) {
+            case CLUSTERIP:
+                return new ClusterIpIndexes(ClusterIpAllocator.builder(cidr).random(random).build());
+            case KUBERNETES:
+                return new KubernetesStrategyAllocator(usable(cidr), offset(cidr), random);
+            case BITSET:
+                return new BitSetAllocator(usable(cidr), offset(cidr), random);
+            default:
+                throw new AssertionError(impl);
+        }
+    }
+
+    /**
+     * A new, empty allocator for the churn and throughput benchmarks: clusterip unseeded or
+     * seeded as asked, the baselines seeded with {@link #ALLOCATOR_SEED}.
+     */
+    static IndexAllocator newChurnAllocator(Impl impl, ServiceCidr cidr, ClusterIpRandom clusterIpRandom) {
+        if (impl == Impl.CLUSTERIP && clusterIpRandom == ClusterIpRandom.UNSEEDED) {
+            return new ClusterIpIndexes(ClusterIpAllocator.create(cidr));
+        }
+        return newIndexAllocator(impl, cidr, ALLOCATOR_SEED);
+    }
+
+    /**
+     * The trial set-up shared by the churn and throughput benchmarks: runs the small-range
+     * self-check of the implementation, fills a new allocator to {@code fill} with the addresses
+     * {@code pattern} chooses (the same for every implementation), checks the fill and a few
+     * thousand allocate+release pairs.
+     *
+     * @param implementation the {@code implementation} parameter
+     * @param cidr the CIDR text
+     * @param fill the fraction of usable addresses to allocate
+     * @param pattern {@code uniform} or {@code kubernetes}
+     * @param clusterIpRandom how clusterip takes its random starts
+     * @return the filled allocator
+     */
+    static Filled filledForChurn(String implementation, String cidr, double fill, String pattern,
+            ClusterIpRandom clusterIpRandom) {
+        Impl impl = Impl.of(implementation);
+        selfCheck(impl);
+        ServiceCidr range = ServiceCidr.parse(cidr);
+        int usable = usable(range);
+        int[] chosen = choose(pattern, range, fillCount(usable, fill));
+        IndexAllocator allocator = newChurnAllocator(impl, range, clusterIpRandom);
+        fill(allocator, chosen);
+        checkChurn(allocator, bitmapOf(chosen, usable), 5_000);
+        return new Filled(impl, allocator, chosen.length, allocator.snapshotBytes());
+    }
+
+    /** A filled allocator, and the state it must still be in at the end of the trial. */
+    static final class Filled {
+        final Impl impl;
+        /** The library's allocator, when {@code impl} is {@link Impl#CLUSTERIP}; otherwise null. */
+        final ClusterIpAllocator clusterIp;
+        /** The baseline, when {@code impl} is not {@link Impl#CLUSTERIP}; otherwise null. */
+        final IndexAllocator baseline;
+        private final IndexAllocator indexes;
+        private final int expectedUsed;
+        private final byte[] expectedSnapshot;
+
+        Filled(Impl impl, IndexAllocator indexes, int expectedUsed, byte[] expectedSnapshot) {
+            this.impl = impl;
+            this.indexes = indexes;
+            this.clusterIp = impl == Impl.CLUSTERIP ? ((ClusterIpIndexes) indexes).allocator : null;
+            this.baseline = impl == Impl.CLUSTERIP ? null : indexes;
+            this.expectedUsed = expectedUsed;
+            this.expectedSnapshot = expectedSnapshot;
+        }
+
+        /** Checks that the allocator holds exactly the addresses of the fill: every op undid itself. */
+        void checkUnchanged() {
+            int used = indexes.used();
+            check(used == expectedUsed, "fill drifted during the run: ", used, " instead of ", expectedUsed);
+            check(Arrays.equals(indexes.snapshotBytes(), expectedSnapshot),
+                    "the allocated set changed during the run (same count, other addresses)");
+        }
+    }
+
+    /**
+     * Calls {@code allocateNext} {@code count} times on an allocator of any range up to
+     * 2<sup>64</sup> addresses (IPv4, IPv6 up to {@code /64}) and checks the result: every address
+     * is usable and lies in the dynamic band while that band cannot be full yet, the addresses are
+     * distinct, and {@code used()} is {@code count} more than before.
+     *
+     * @return the allocated addresses, in the order they were allocated
+     */
+    static IpAddress[] allocateNextChecked(ClusterIpAllocator allocator, int count) {
+        ServiceCidr cidr = allocator.cidr();
+        check(cidr.family().bitLength() - cidr.prefixLength() <= 64, "the checks take CIDRs of at most 2^64"
+                + " addresses, not ", cidr, "", "");
+        long usedBefore = allocator.used();
+        BigInteger dynamicSize = cidr.usableCount().subtract(BigInteger.valueOf(cidr.bandOffset()));
+        boolean dynamicRoom = dynamicSize.compareTo(BigInteger.valueOf(usedBefore + count)) >= 0;
+        IpAddress[] addresses = new IpAddress[count];
+        for (int i = 0; i < count; i++) {
+            addresses[i] = allocator.allocateNext();
+        }
+        Optional<Band> dynamic = Optional.of(Band.DYNAMIC);
+        for (IpAddress address : addresses) {
+            Optional<Band> band = cidr.bandOf(address);
+            check(band.isPresent(), "allocateNext returned ", address, ", not a usable address of ", cidr);
+            check(!dynamicRoom || band.equals(dynamic), "allocateNext returned ", address,
+                    " in the static band while the dynamic band has room, in ", cidr);
+        }
+        long[] keys = sortedLow64(addresses);
+        for (int i = 1; i < count; i++) {
+            check(keys[i] != keys[i - 1], "allocateNext returned an address twice, ending in ",
+                    Long.toHexString(keys[i]), "", "");
+        }
+        long used = allocator.used();
+        check(used == usedBefore + count, "used() is ", used, " after allocating ", count);
+        return addresses;
+    }
+
+    /**
+     * The low 64 bits of each address, sorted (as signed longs). Inside one CIDR of at most
+     * 2<sup>64</sup> addresses they identify the address; a primitive array sorts and searches
+     * much faster than the address objects.
+     */
+    static long[] sortedLow64(IpAddress[] addresses) {
+        long[] keys = new long[addresses.length];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = low64(addresses[i]);
+        }
+        Arrays.sort(keys);
+        return keys;
+    }
+
+    /** The low 64 bits of an address (all of an IPv4 address). */
+    static long low64(IpAddress address) {
+        byte[] bytes = address.toBytes();
+        long key = 0;
+        for (int b = Math.max(0, bytes.length - 8); b < bytes.length; b++) {
+            key = key << 8 | (bytes[b] & 0xFF);
+        }
+        return key;
     }
 
     /** The number of addresses to pre-allocate for a fill fraction. */

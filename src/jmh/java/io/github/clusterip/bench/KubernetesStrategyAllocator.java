@@ -1,6 +1,8 @@
 package io.github.clusterip.bench;
 
+import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * Baseline: a faithful Java re-implementation of kube-apiserver's ClusterIP allocation bitmap,
@@ -34,7 +36,7 @@ public final class KubernetesStrategyAllocator implements IndexAllocator {
 
     private final int max;
     private final int offset;
-    private final SplittableRandom rand;
+    private final RandomGenerator rand;
     // Guarded by this.
     private long[] allocated;
     private int count;
@@ -47,12 +49,24 @@ public final class KubernetesStrategyAllocator implements IndexAllocator {
      * @param seed the seed of the random starts
      */
     public KubernetesStrategyAllocator(int max, int offset, long seed) {
+        this(max, offset, new SplittableRandom(seed));
+    }
+
+    /**
+     * Creates an empty allocator that takes its random starts from a given source, called under
+     * the allocator's lock only (for example a {@link FixedFractionRandom}, to fix the start).
+     *
+     * @param max the number of usable indexes
+     * @param offset the band offset (size of the static band), at most {@code max}
+     * @param rand the source of the random starts
+     */
+    public KubernetesStrategyAllocator(int max, int offset, RandomGenerator rand) {
         if (max < 0 || offset < 0 || offset > max) {
             throw new IllegalArgumentException("max=" + max + ", offset=" + offset);
         }
         this.max = max;
         this.offset = offset;
-        this.rand = new SplittableRandom(seed);
+        this.rand = Objects.requireNonNull(rand, "rand");
         this.allocated = new long[GoBigIntBytes.wordsFor(max)];
     }
 
