@@ -46,6 +46,7 @@ class ReadmeExampleTest {
                 "dynamic band: 10.96.1.1 - 10.96.15.254",
                 lines.get(2),
                 "restored 2 addresses, 1 of them static",
+                "a /64 with fd00:10:96:0:63cb:e1e4:5932:ed8 in 39 bytes: true",
                 "range is full");
         Matcher allocated = Pattern.compile("allocated (\\S+) in the DYNAMIC band").matcher(lines.get(2));
         assertThat(allocated.matches()).as(lines.get(2)).isTrue();
