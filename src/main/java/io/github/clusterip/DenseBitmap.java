@@ -54,7 +54,7 @@ final class DenseBitmap extends HierarchicalBitmap {
     }
 
     @Override
-    long[] sortedWordIndexes() {
+    long[] sortedWords() {
         long[] words = levels[0];
         int n = 0;
         for (long word : words) {
@@ -62,14 +62,15 @@ final class DenseBitmap extends HierarchicalBitmap {
                 n++;
             }
         }
-        long[] indexes = new long[n];
+        long[] pairs = new long[2 * n];
         n = 0;
         for (int i = 0; i < words.length; i++) {
             if (words[i] != 0) {
-                indexes[n++] = i;
+                pairs[n++] = i;
+                pairs[n++] = words[i];
             }
         }
-        return indexes;
+        return pairs;
     }
 
     /** Returns a copy of the level-0 words without the tail bits; quiescent only. */

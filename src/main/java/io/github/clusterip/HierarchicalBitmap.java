@@ -94,10 +94,14 @@ abstract class HierarchicalBitmap {
 
     /** Sets the given runs in {@code map}, an empty map just created, and returns it. */
     static HierarchicalBitmap fromRuns(HierarchicalBitmap map, long[] starts, long[] lengths, int runCount) {
+        // Runs are ascending: gather each word's bits, then write it once.
+        long tailWord = (map.size & 63) != 0 ? map.size >>> 6 : -1;
+        long pending = -1;
+        long bits = 0;
         for (int r = 0; r < runCount; r++) {
             long first = starts[r];
             long last = first + lengths[r] - 1;
-            for (long w = first >>> 6; Long.compareUnsigned(w, last >>> 6) <= 0; w++) {
+            for (long w = first >>> 6; ; w++) {
                 long mask = -1L;
                 if (w == first >>> 6) {
                     mask &= -1L << first;
@@ -105,14 +109,26 @@ abstract class HierarchicalBitmap {
                 if (w == last >>> 6) {
                     mask &= -1L >>> (63 - (last & 63));
                 }
-                map.put(0, w, map.word(0, w) | mask);
+                if (w != pending) {
+                    map.flush(pending, bits, tailWord);
+                    pending = w;
+                    bits = 0;
+                }
+                bits |= mask;
                 if (w == last >>> 6) {
                     break; // w + 1 could wrap round at the very end of a 2^64 map
                 }
             }
         }
+        map.flush(pending, bits, tailWord);
         map.rebuildSummaries();
         return map;
+    }
+
+    private void flush(long w, long bits, long tailWord) {
+        if (w != -1) {
+            put(0, w, w == tailWord ? word(0, w) | bits : bits);
+        }
     }
 
     /** Returns the number of 64-bit words that hold {@code bits} bits (unsigned). */
@@ -308,26 +324,18 @@ abstract class HierarchicalBitmap {
      * {@code [index0, word0, index1, word1, ...]}; quiescent only.
      */
     final long[] setWords() {
-        long[] pairs = sortedWordIndexes();
+        long[] pairs = sortedWords();
         int n = 0;
-        for (long index : pairs) {
-            long value = word(0, index) & realBits(index);
+        for (int i = 0; i < pairs.length; i += 2) {
+            long value = pairs[i + 1] & realBits(pairs[i]);
             if (value != 0) {
-                n++;
+                pairs[n++] = pairs[i];
+                pairs[n++] = value;
             }
         }
-        long[] result = new long[2 * n];
-        int i = 0;
-        for (long index : pairs) {
-            long value = word(0, index) & realBits(index);
-            if (value != 0) {
-                result[i++] = index;
-                result[i++] = value;
-            }
-        }
-        return result;
+        return n == pairs.length ? pairs : java.util.Arrays.copyOf(pairs, n);
     }
 
-    /** The indexes of the non-zero level-0 words, ascending; quiescent only. */
-    abstract long[] sortedWordIndexes();
+    /** The non-zero level-0 words as pairs [index, word, ...], ascending by index; quiescent only. */
+    abstract long[] sortedWords();
 }

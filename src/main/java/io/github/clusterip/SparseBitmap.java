@@ -86,14 +86,35 @@ final class SparseBitmap extends HierarchicalBitmap {
     }
 
     @Override
-    long[] sortedWordIndexes() {
+    long[] sortedWords() {
         long[] pairs = collect(0);
-        long[] indexes = new long[pairs.length / 2];
-        for (int i = 0; i < indexes.length; i++) {
-            indexes[i] = pairs[2 * i];
+        sortPairs(pairs, new long[pairs.length], 0, pairs.length / 2);
+        return pairs;
+    }
+
+    /**
+     * Sorts pairs [from, to) of {@code pairs} (pair i at 2i, 2i + 1) by their first element, a
+     * level-0 index below 2^58 (so signed order is unsigned order); a merge sort, stable and
+     * O(n log n) whatever the order of the table.
+     */
+    private static void sortPairs(long[] pairs, long[] scratch, int from, int to) {
+        if (to - from < 2) {
+            return;
         }
-        Arrays.sort(indexes); // level-0 indexes are below 2^58: signed order is unsigned order
-        return indexes;
+        int mid = (from + to) >>> 1;
+        sortPairs(pairs, scratch, from, mid);
+        sortPairs(pairs, scratch, mid, to);
+        if (pairs[2 * (mid - 1)] <= pairs[2 * mid]) {
+            return; // already in order
+        }
+        System.arraycopy(pairs, 2 * from, scratch, 2 * from, 2 * (to - from));
+        int left = from;
+        int right = mid;
+        for (int out = from; out < to; out++) {
+            int take = right >= to || (left < mid && scratch[2 * left] <= scratch[2 * right]) ? left++ : right++;
+            pairs[2 * out] = scratch[2 * take];
+            pairs[2 * out + 1] = scratch[2 * take + 1];
+        }
     }
 
     /** Returns the words of one level as pairs [index, value, ...]: a copy, to allow writes while visiting. */
