@@ -58,8 +58,9 @@ final class MutationGate {
 
     /** Enters a mutation; returns the cell to pass to {@link #exit}. Waits while the gate is closed. */
     int enter() {
-        long id = Thread.currentThread().getId() * 0x9E37_79B9_7F4A_7C15L;
-        int cell = (((int) (id >>> 40) & cellMask) + 1) * STRIDE;
+        // Thread ids are handed out in sequence, so the threads of a pool, made one after another,
+        // land on different cells (a hash would make two of them share one cell by chance).
+        int cell = (((int) Thread.currentThread().getId() & cellMask) + 1) * STRIDE;
         while (true) {
             CELLS.getAndAdd(cells, cell, IN_FLIGHT);
             if (!closed) {
