@@ -227,19 +227,8 @@ public final class ClusterIpAllocator {
             return -1;
         }
         long start = strategy == ScanStrategy.SEQUENTIAL ? from : from + randomBelow(to - from);
-        long found = claimIn(map, start, to);
-        return found != -1 || start == from ? found : claimIn(map, from, start);
-    }
-
-    /** Sets the first clear bit of [from, to) it can win, or returns -1. */
-    private static long claimIn(HierarchicalBitmap map, long from, long to) {
-        for (long index = map.nextClear(from, to); index != -1; index = map.nextClear(index, to)) {
-            if (map.set(index)) {
-                return index;
-            }
-            // Another thread took it first: search on from there.
-        }
-        return -1;
+        long found = map.setFirstClear(start, to);
+        return found != -1 || start == from ? found : map.setFirstClear(from, start);
     }
 
     /** A uniform random value in [0, bound), bound unsigned and not 0. */

@@ -232,6 +232,44 @@ abstract class HierarchicalBitmap {
     }
 
     /**
+     * Sets the first clear bit of [from, to) (unsigned) and returns it, or returns -1 if none was
+     * found. The bit is chosen from the same value of its word that the compare-and-set replaces,
+     * so inside one word the bit set is the first clear one at the instant it is set, never one
+     * behind a bit cleared meanwhile; across words the search is as {@link #nextClear} describes.
+     */
+    final long setFirstClear(long from, long to) {
+        long index = nextClear(from, to);
+        while (index != -1) {
+            long w = index >>> 6;
+            long old = word(0, w);
+            long free = ~old;
+            if (Long.compareUnsigned(from, w << 6) > 0) {
+                free &= -1L << from; // from lies inside this word
+            }
+            if ((to - 1) >>> 6 == w) {
+                free &= -1L >>> (63 - ((to - 1) & 63)); // so does the end
+            }
+            if (free == 0) {
+                // Taken meanwhile: search on after this word.
+                if ((to - 1) >>> 6 == w) {
+                    return -1;
+                }
+                index = nextClear((w + 1) << 6, to);
+                continue;
+            }
+            long bit = free & -free;
+            if (compareAndSet(0, w, old, old | bit)) {
+                if ((old | bit) == -1L) {
+                    refresh(0, w);
+                }
+                return (w << 6) | Long.numberOfTrailingZeros(bit);
+            }
+            // The word changed under us: choose again from its new value.
+        }
+        return -1;
+    }
+
+    /**
      * Makes the summary bit of word {@code w} of {@code level} say whether that word is full,
      * and so on upwards, until a read of the word after the write agrees with what was written.
      */

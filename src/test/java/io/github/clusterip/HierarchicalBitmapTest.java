@@ -364,4 +364,27 @@ abstract class HierarchicalBitmapTest {
             assertThat(ref.cardinality()).as("seed %d: every clear bit was found", seed).isEqualTo(size);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 63, 64, 65, 4097, 262145})
+    void setFirstClearSetsWhatNextClearFindsWithinTheBounds(int size) {
+        SplittableRandom rnd = new SplittableRandom(BASE_SEED + 77L * size);
+        HierarchicalBitmap bits = newMap(size);
+        BitSet ref = new BitSet(size);
+        for (int i = 0; i < 3 * size + 100; i++) {
+            int from = rnd.nextInt(size);
+            int to = from + 1 + rnd.nextInt(size - from);
+            long expected = expectedNextClear(ref, from, to);
+            assertThat(bits.setFirstClear(from, to)).as("size %d setFirstClear(%d, %d)", size, from, to).isEqualTo(expected);
+            if (expected != -1) {
+                ref.set((int) expected);
+            }
+            if (rnd.nextInt(3) == 0) {
+                int k = rnd.nextInt(size);
+                assertThat(bits.clear(k)).isEqualTo(ref.get(k));
+                ref.clear(k);
+            }
+        }
+        checkState(bits, ref, size, BASE_SEED, "after setFirstClear");
+    }
 }
