@@ -15,7 +15,9 @@ public enum ScanStrategy {
     RANDOM,
     /**
      * The lowest free address of the band. Deterministic without a seed; useful for tests and for
-     * tools that want compact, predictable assignments.
+     * tools that want compact, predictable assignments. Exact when calls do not overlap; a call
+     * that overlaps a release may pass over the address being released (its scan had already
+     * seen it allocated) and take the next free one.
      */
     SEQUENTIAL
 }
