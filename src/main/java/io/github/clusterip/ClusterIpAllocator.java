@@ -199,23 +199,18 @@ public final class ClusterIpAllocator {
 
     /** allocateNext with no mutation running: an exact dynamic-then-static search. */
     private long allocateNextAlone() {
-        synchronized (gate.monitor()) {
-            gate.close();
-            try {
-                HierarchicalBitmap map = bits;
-                long index = claim(map, staticSize, size);
-                if (index == -1) {
-                    index = claim(map, 0, staticSize);
-                }
-                if (index == -1) {
-                    throw new RangeFullException(cidr);
-                }
-                gate.add(1);
-                return index;
-            } finally {
-                gate.open();
+        return gate.callAloneAsLong(() -> {
+            HierarchicalBitmap map = bits;
+            long index = claim(map, staticSize, size);
+            if (index == -1) {
+                index = claim(map, 0, staticSize);
             }
-        }
+            if (index == -1) {
+                throw new RangeFullException(cidr);
+            }
+            gate.add(1);
+            return index;
+        });
     }
 
     /**
@@ -323,14 +318,7 @@ public final class ClusterIpAllocator {
      * @return the count of allocated addresses in both bands
      */
     public long used() {
-        synchronized (gate.monitor()) {
-            gate.close();
-            try {
-                return gate.count();
-            } finally {
-                gate.open();
-            }
-        }
+        return gate.callAloneAsLong(gate::count);
     }
 
     /**
@@ -359,15 +347,10 @@ public final class ClusterIpAllocator {
      */
     public long used(Band band) {
         Objects.requireNonNull(band, "band");
-        synchronized (gate.monitor()) {
-            gate.close();
-            try {
-                long inStatic = bits.cardinalityBelow(staticSize);
-                return band == Band.STATIC ? inStatic : gate.count() - inStatic;
-            } finally {
-                gate.open();
-            }
-        }
+        return gate.callAloneAsLong(() -> {
+            long inStatic = bits.cardinalityBelow(staticSize);
+            return band == Band.STATIC ? inStatic : gate.count() - inStatic;
+        });
     }
 
     /**
@@ -390,16 +373,10 @@ public final class ClusterIpAllocator {
      * @return an ordered, sorted stream of the allocated addresses
      */
     public Stream<IpAddress> allocatedAddresses() {
-        long[] words;
-        long count;
-        synchronized (gate.monitor()) {
-            gate.close();
-            try {
-                words = bits.setWords();
-                count = gate.count();
-            } finally {
-                gate.open();
-            }
+        long[] words = setWordsAlone();
+        long count = 0;
+        for (int i = 1; i < words.length; i += 2) {
+            count += Long.bitCount(words[i]);
         }
         return StreamSupport.stream(new AllocatedSpliterator(words, count), false);
     }
@@ -415,15 +392,7 @@ public final class ClusterIpAllocator {
      */
     public RangeAllocation snapshot() {
         requireDense("snapshot");
-        long[] words;
-        synchronized (gate.monitor()) {
-            gate.close();
-            try {
-                words = ((DenseBitmap) bits).copyWords();
-            } finally {
-                gate.open();
-            }
-        }
+        long[] words = gate.callAlone(() -> ((DenseBitmap) bits).copyWords());
         return new RangeAllocation(cidr.toString(), BigEndianBitmap.toBytes(words));
     }
 
@@ -469,16 +438,12 @@ public final class ClusterIpAllocator {
      * @return the snapshot bytes, a new array
      */
     public byte[] compactSnapshot() {
-        long[] words;
-        synchronized (gate.monitor()) {
-            gate.close();
-            try {
-                words = bits.setWords();
-            } finally {
-                gate.open();
-            }
-        }
-        return encodeRuns(cidr, words);
+        return encodeRuns(cidr, setWordsAlone());
+    }
+
+    /** The allocated words as ascending index/word pairs, read while nothing changes. */
+    private long[] setWordsAlone() {
+        return gate.callAlone(() -> bits.setWords());
     }
 
     /** Encodes the set bits given as ascending index/word pairs as runs of consecutive indexes. */
@@ -553,15 +518,10 @@ public final class ClusterIpAllocator {
 
     /** Swaps in a new bitmap holding {@code count} bits, with no mutation running. */
     private void replace(HierarchicalBitmap restored, long count) {
-        synchronized (gate.monitor()) {
-            gate.close();
-            try {
-                bits = restored;
-                gate.reset(count);
-            } finally {
-                gate.open();
-            }
-        }
+        gate.runAlone(() -> {
+            bits = restored;
+            gate.reset(count);
+        });
     }
 
     /**

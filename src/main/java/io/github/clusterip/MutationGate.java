@@ -2,6 +2,8 @@ package io.github.clusterip;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /*
  * Lets mutations of an allocator run in parallel while keeping an exact, linearizable count of
@@ -77,18 +79,16 @@ final class MutationGate {
     void exit(int cell, long delta) {
         long after = (long) CELLS.getAndAdd(cells, cell, delta - IN_FLIGHT) + delta - IN_FLIGHT;
         if (delta != 0 && Math.abs(countOf(after)) > foldLimit) {
-            synchronized (monitor) {
-                close();
-                try {
-                    for (int c = STRIDE; c < cells.length; c += STRIDE) {
-                        long count = countOf((long) CELLS.getVolatile(cells, c));
-                        base += count;
-                        CELLS.getAndAdd(cells, c, -count);
-                    }
-                } finally {
-                    open();
-                }
-            }
+            runAlone(this::fold);
+        }
+    }
+
+    /** Moves the cells' counts into the base; alone. */
+    private void fold() {
+        for (int c = STRIDE; c < cells.length; c += STRIDE) {
+            long count = countOf((long) CELLS.getVolatile(cells, c));
+            base += count;
+            CELLS.getAndAdd(cells, c, -count);
         }
     }
 
@@ -100,13 +100,47 @@ final class MutationGate {
         return (cell + HALF) >> 48;
     }
 
-    /** The monitor of exclusive sections: hold it around {@link #close()} ... {@link #open()}. */
-    Object monitor() {
-        return monitor;
+    /**
+     * Runs {@code action} alone: with the monitor held, the gate closed and no mutation in
+     * flight, so that the state it reads or replaces is not changing. Returns its result.
+     */
+    <T> T callAlone(Supplier<T> action) {
+        synchronized (monitor) {
+            close();
+            try {
+                return action.get();
+            } finally {
+                closed = false;
+            }
+        }
+    }
+
+    /** {@link #callAlone} for a long result. */
+    long callAloneAsLong(LongSupplier action) {
+        synchronized (monitor) {
+            close();
+            try {
+                return action.getAsLong();
+            } finally {
+                closed = false;
+            }
+        }
+    }
+
+    /** {@link #callAlone} without a result. */
+    void runAlone(Runnable action) {
+        synchronized (monitor) {
+            close();
+            try {
+                action.run();
+            } finally {
+                closed = false;
+            }
+        }
     }
 
     /** Closes the gate and waits until no mutation is in flight. The caller holds the monitor. */
-    void close() {
+    private void close() {
         closed = true;
         for (int c = STRIDE; c < cells.length; c += STRIDE) {
             while (inFlightOf((long) CELLS.getVolatile(cells, c)) != 0) {
@@ -115,12 +149,7 @@ final class MutationGate {
         }
     }
 
-    /** Opens the gate. The caller holds the monitor and closed it. */
-    void open() {
-        closed = false;
-    }
-
-    /** The exact count. The caller holds the monitor with the gate closed. */
+    /** The exact count; alone. */
     long count() {
         long count = base;
         for (int c = STRIDE; c < cells.length; c += STRIDE) {
@@ -129,12 +158,12 @@ final class MutationGate {
         return count;
     }
 
-    /** Adds to the count from inside an exclusive section. */
+    /** Adds to the count; alone. */
     void add(long delta) {
         base += delta;
     }
 
-    /** Sets the count from inside an exclusive section (after a restore). */
+    /** Sets the count (after a restore); alone. */
     void reset(long count) {
         for (int c = STRIDE; c < cells.length; c += STRIDE) {
             CELLS.getAndAdd(cells, c, -countOf((long) CELLS.getVolatile(cells, c)));

@@ -15,14 +15,7 @@ import org.junit.jupiter.api.Test;
 class MutationGateTest {
 
     private static long exactCount(MutationGate gate) {
-        synchronized (gate.monitor()) {
-            gate.close();
-            try {
-                return gate.count();
-            } finally {
-                gate.open();
-            }
-        }
+        return gate.callAloneAsLong(gate::count);
     }
 
     @Test
@@ -37,11 +30,7 @@ class MutationGateTest {
             gate.exit(gate.enter(), 0);
         }
         assertThat(exactCount(gate)).isEqualTo(700);
-        synchronized (gate.monitor()) {
-            gate.close();
-            gate.reset(5);
-            gate.open();
-        }
+        gate.runAlone(() -> gate.reset(5));
         gate.exit(gate.enter(), 1);
         assertThat(exactCount(gate)).isEqualTo(6);
     }
