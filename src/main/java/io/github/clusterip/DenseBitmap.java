@@ -73,6 +73,30 @@ final class DenseBitmap extends HierarchicalBitmap {
         return pairs;
     }
 
+    /** The same as the generic version, in plain array loops: a restore of a /12 runs it on 16,384 words. */
+    @Override
+    void rebuildSummaries() {
+        for (int level = 1; level < levels.length; level++) {
+            long[] below = levels[level - 1];
+            long[] summary = levels[level];
+            for (int i = 0; i < below.length; i++) {
+                if (below[i] == -1L) {
+                    summary[i >>> 6] |= 1L << i;
+                }
+            }
+        }
+    }
+
+    @Override
+    long cardinality() {
+        long[] words = levels[0];
+        long count = 0;
+        for (int i = 0; i < words.length - 1; i++) {
+            count += Long.bitCount(words[i]);
+        }
+        return count + Long.bitCount(words[words.length - 1] & realBits(words.length - 1));
+    }
+
     /** Returns a copy of the level-0 words without the tail bits; quiescent only. */
     long[] copyWords() {
         long[] copy = levels[0].clone();

@@ -178,7 +178,7 @@ abstract class HierarchicalBitmap {
      * Sets the summary bits of every full word, level by level upwards, in a map whose summary
      * levels hold only their tails so far; not shared yet.
      */
-    private void rebuildSummaries() {
+    void rebuildSummaries() {
         for (int level = 1; level <= top; level++) {
             int below = level - 1;
             int here = level;
@@ -346,14 +346,14 @@ abstract class HierarchicalBitmap {
     }
 
     /** Returns the number of set bits; quiescent only. */
-    final long cardinality() {
+    long cardinality() {
         long[] count = {0};
         forEachWord(0, (index, value) -> count[0] += Long.bitCount(value & realBits(index)));
         return count[0];
     }
 
     /** The mask of the bits of level-0 word {@code index} that are inside the map (not tail). */
-    private long realBits(long index) {
+    final long realBits(long index) {
         return (size & 63) != 0 && index == size >>> 6 ? ~(-1L << size) : (size == 0 ? 0 : -1L);
     }
 
