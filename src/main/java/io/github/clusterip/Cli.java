@@ -1,6 +1,7 @@
 package io.github.clusterip;
 
 import java.io.PrintStream;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -135,8 +136,11 @@ public final class Cli {
             return 1;
         } finally {
             for (Band band : Band.values()) {
-                out.printf(Locale.ROOT, "%-13s used %d, free %d%n", bandName(band) + ":", allocator.used(band),
-                        allocator.free(band));
+                // The exact free count, which free(band) saturates at Long.MAX_VALUE in a /64.
+                long used = allocator.used(band);
+                Optional<IpRange> range = band == Band.STATIC ? cidr.staticBand() : cidr.dynamicBand();
+                BigInteger free = range.map(IpRange::size).orElse(BigInteger.ZERO).subtract(BigInteger.valueOf(used));
+                out.printf(Locale.ROOT, "%-13s used %d, free %d%n", bandName(band) + ":", used, free);
             }
         }
     }

@@ -103,6 +103,14 @@ class CliTest {
                 + "The range of valid IPs is 10.96.0.0/24");
     }
 
+    @Test
+    void aSlash64PrintsItsExactFreeCountsBeyondLongMaxValue() {
+        assertThat(run("allocate", "fd00::/64", "--static", "fd00::5", "--dynamic", "2")).isEqualTo(0);
+        // 2^64 - 1 usable, 256 of them static: 2^64 - 257 dynamic, less the two allocated.
+        assertThat(out.lines()).contains("static band:  used 1, free 255",
+                "dynamic band: used 2, free 18446744073709551357");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
         "", "frobnicate", "bands", "bands 10.96.0.5/24", "allocate", "allocate --dynamic 3",
