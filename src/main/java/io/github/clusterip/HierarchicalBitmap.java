@@ -332,6 +332,23 @@ abstract class HierarchicalBitmap {
         return -1;
     }
 
+    /**
+     * Tells whether every summary bit says exactly whether its word is full; quiescent only, and
+     * for tests (it reads every word of every level).
+     */
+    final boolean summariesExact() {
+        for (int level = 0; level < top; level++) {
+            for (long w = 0; w < wordsFor(levelBits[level]); w++) {
+                boolean full = word(level, w) == -1L;
+                boolean marked = (word(level + 1, w >>> 6) & (1L << w)) != 0;
+                if (full != marked) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Returns the number of set bits in [0, to), with {@code to} at most 2^24; quiescent only. */
     final long cardinalityBelow(long to) {
         long count = 0;
