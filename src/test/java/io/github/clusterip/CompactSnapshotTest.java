@@ -4,21 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
@@ -366,34 +361,12 @@ class CompactSnapshotTest {
 
     // ---- golden files -------------------------------------------------------------------------------
 
-    /** A golden file: range, allocated addresses or address ranges (a-b), data hex; '#' lines are comments. */
-    private record Golden(String range, List<String> allocated, byte[] data) {
-    }
-
-    private static Golden readGolden(String name) throws IOException {
-        String resource = "/testdata/" + name;
-        try (InputStream in = CompactSnapshotTest.class.getResourceAsStream(resource)) {
-            assertThat(in).as("test resource %s", resource).isNotNull();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
-            Map<String, String> fields = new HashMap<>();
-            String line;
-            while ((line = reader.readLine()) != null) {
-                line = line.strip();
-                if (line.isEmpty() || line.startsWith("#")) {
-                    continue;
-                }
-                int space = line.indexOf(' ');
-                fields.put(space < 0 ? line : line.substring(0, space), space < 0 ? "" : line.substring(space + 1).strip());
-            }
-            String allocated = fields.get("allocated");
-            return new Golden(fields.get("range"),
-                    allocated.isEmpty() ? List.of() : Arrays.asList(allocated.split("\\s+")),
-                    HexFormat.of().parseHex(fields.get("data").replaceAll("\\s+", "")));
-        }
+    private static GoldenFile readGolden(String name) throws IOException {
+        return GoldenFile.read(name);
     }
 
     /** The golden file's runs, from the JDK's address bytes: index = address - network - 1. */
-    private static List<Run> goldenRuns(Golden golden) {
+    private static List<Run> goldenRuns(GoldenFile golden) {
         BigInteger network = new BigInteger(1, literal(golden.range().substring(0, golden.range().indexOf('/'))));
         List<Run> runs = new ArrayList<>();
         for (String item : golden.allocated()) {
@@ -413,7 +386,7 @@ class CompactSnapshotTest {
         "compact-fd00_64-full.hex",
     })
     void goldenFiles(String name) throws IOException {
-        Golden golden = readGolden(name);
+        GoldenFile golden = readGolden(name);
         byte[] data = golden.data();
         List<Run> runs = goldenRuns(golden);
         String networkText = golden.range().substring(0, golden.range().indexOf('/'));

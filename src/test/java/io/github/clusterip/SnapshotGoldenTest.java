@@ -7,18 +7,12 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.HexFormat;
 import java.util.stream.Collectors;
@@ -146,28 +140,8 @@ class SnapshotGoldenTest {
 
     // ---- golden files -------------------------------------------------------------------------------
 
-    /** A golden file: range, allocated addresses, data hex; '#' lines are comments. */
-    private record Golden(String range, List<String> allocated, byte[] data) {
-    }
-
-    private static Golden readGolden(String name) throws IOException {
-        String resource = "/testdata/" + name;
-        try (InputStream in = SnapshotGoldenTest.class.getResourceAsStream(resource)) {
-            assertThat(in).as("test resource %s", resource).isNotNull();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
-            Map<String, String> fields = new HashMap<>();
-            String line;
-            while ((line = reader.readLine()) != null) {
-                line = line.strip();
-                if (line.isEmpty() || line.startsWith("#")) {
-                    continue;
-                }
-                int space = line.indexOf(' ');
-                fields.put(line.substring(0, space), line.substring(space + 1).strip());
-            }
-            return new Golden(fields.get("range"), Arrays.asList(fields.get("allocated").split("\\s+")),
-                    HexFormat.of().parseHex(fields.get("data")));
-        }
+    private static GoldenFile readGolden(String name) throws IOException {
+        return GoldenFile.read(name);
     }
 
     @ParameterizedTest
@@ -177,7 +151,7 @@ class SnapshotGoldenTest {
         "rangeallocation-10.96.0.0_28-full.hex",
     })
     void snapshotProducesGoldenFileAndRestoreReadsItBack(String name) throws IOException {
-        Golden golden = readGolden(name);
+        GoldenFile golden = readGolden(name);
         ClusterIpAllocator allocator = allocatorWith(golden.range(), golden.allocated().toArray(new String[0]));
         RangeAllocation snapshot = allocator.snapshot();
         assertThat(snapshot.range()).isEqualTo(golden.range());
