@@ -129,14 +129,10 @@ final class MutationGate {
 
     /** {@link #callAlone} without a result. */
     void runAlone(Runnable action) {
-        synchronized (monitor) {
-            close();
-            try {
-                action.run();
-            } finally {
-                closed = false;
-            }
-        }
+        callAlone(() -> {
+            action.run();
+            return null;
+        });
     }
 
     /** Closes the gate and waits until no mutation is in flight. The caller holds the monitor. */
