@@ -32,6 +32,18 @@ import java.util.stream.StreamSupport;
  *
  * <p>A failed call throws and leaves the allocator exactly as it was.
  *
+ * <p>For example:
+ *
+ * <pre>{@code
+ * ClusterIpAllocator allocator = ClusterIpAllocator.create(ServiceCidr.parse("10.96.0.0/24"));
+ * allocator.allocate(IpAddress.parse("10.96.0.10"));   // a well-known address, in the static band
+ * IpAddress next = allocator.allocateNext();            // from the dynamic band, 10.96.0.17 and up
+ * RangeAllocation saved = allocator.snapshot();         // kube-apiserver's bytes
+ * allocator.release(next);
+ * ClusterIpAllocator copy = ClusterIpAllocator.fromSnapshot(saved);
+ * assert copy.isAllocated(next) && copy.used() == 2;
+ * }</pre>
+ *
  * <p>This class is thread-safe, and every method is atomic (linearizable): it takes effect at
  * one instant between its call and its return. Threads allocate and release in parallel, without
  * a lock: each change is a compare-and-set on one word of the bitmap. {@link #used()},
