@@ -1,5 +1,6 @@
 package io.github.clusterip;
 
+import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Objects;
@@ -44,16 +45,26 @@ import java.util.stream.StreamSupport;
  * assert copy.isAllocated(next) && copy.used() == 2;
  * }</pre>
  *
- * <p>This class is thread-safe, and every method is atomic (linearizable): it takes effect at
- * one instant between its call and its return. Threads allocate and release in parallel, without
- * a lock: each change is a compare-and-set on one word of the bitmap. {@link #used()},
+ * <p>This class is thread-safe, and every method but {@link #estimatedUsed()} and
+ * {@link #toString()} is atomic (linearizable): it takes effect at one instant between its call
+ * and its return. Threads allocate and release in parallel: each change is a compare-and-set on
+ * one word of the bitmap. In ranges of up to 2<sup>24</sup> addresses that takes no lock at all;
+ * in larger ones, whose bitmap is a hash table of the words in use, each word is read and
+ * written under one of 64 stripe locks, held for one table look-up, so threads wait for each
+ * other only when they touch words of the same stripe at the same moment. {@link #used()},
  * {@link #free()}, the band counts, {@link #allocatedAddresses()}, the snapshots and the
  * restores are exact: they hold off changes for the moment it takes to read or replace the
- * state. So does {@link #allocateNext()} when the dynamic band looks full, to check that it is.
- * {@link #isAllocated(IpAddress)} never waits. With the default random source each thread draws
- * its random starts from {@link ThreadLocalRandom}; a seeded or given {@link RandomGenerator} is
- * called under a lock of its own, so it need not be thread-safe, but it must not be shared with
- * other code.
+ * state, so a thread that calls them in a loop slows every writer down; code that polls a count
+ * (metrics, dashboards, logs) should call {@link #estimatedUsed()}, which never holds writers
+ * off. {@link #allocateNext()} also holds changes off when the dynamic band looks full, to check
+ * that it is. {@link #isAllocated(IpAddress)} never waits for other calls (beyond a stripe lock
+ * in the large ranges).
+ *
+ * <p>With the default random source each thread draws its random starts from
+ * {@link ThreadLocalRandom}; a seeded or given {@link RandomGenerator} is called under a lock of
+ * its own, so it need not be thread-safe, but it must not be shared with other code, and it must
+ * not call back into the allocator: it is called while the allocator is in the middle of a
+ * change, and a call back would wait for that change to end, for ever.
  *
  * <p>The state is a bitmap of one bit per usable address with summary levels of full words
  * above it, so that finding a free address costs a bounded number of word operations at any
@@ -71,11 +82,10 @@ public final class ClusterIpAllocator {
      */
     static final int MAX_HOST_BITS = 64;
     /**
-     * The most addresses {@link #restoreCompact(byte[])} puts into a range larger than
-     * 2<sup>24</sup> addresses, where the allocator stores only allocated words: 2<sup>31</sup>,
-     * so that a short snapshot cannot demand unbounded memory.
+     * The default most heap, in bytes, that a restore may build: 64 MiB. See
+     * {@link Builder#maxRestoreBytes(long)}.
      */
-    static final long MAX_SPARSE_RESTORE = 1L << 31;
+    public static final long DEFAULT_MAX_RESTORE_BYTES = 64L << 20;
 
     private final ServiceCidr cidr;
     /** Usable addresses (unsigned); index k is address network + 1 + k. */
@@ -85,6 +95,8 @@ public final class ClusterIpAllocator {
     private final ScanStrategy strategy;
     /** The random source given to the builder or seeded, guarded by itself; null: ThreadLocalRandom. */
     private final RandomGenerator random;
+    /** The most heap a restore may build, in bytes. */
+    private final long maxRestoreBytes;
     private final MutationGate gate = new MutationGate();
     /** Replaced only by a restore, inside an exclusive section. */
     private volatile HierarchicalBitmap bits;
@@ -97,6 +109,7 @@ public final class ClusterIpAllocator {
         this.strategy = builder.strategy;
         this.random = builder.random != null ? builder.random
                 : builder.seed != null ? new SplittableRandom(builder.seed) : null;
+        this.maxRestoreBytes = builder.maxRestoreBytes;
         this.bits = HierarchicalBitmap.create(size);
     }
 
@@ -144,7 +157,28 @@ public final class ClusterIpAllocator {
      * @throws NullPointerException if {@code snapshot} is null
      */
     public static ClusterIpAllocator fromSnapshot(RangeAllocation snapshot) {
-        ClusterIpAllocator allocator = create(rangeOf(snapshot));
+        return fromSnapshot(snapshot, options -> { });
+    }
+
+    /**
+     * Returns an allocator for the range of a snapshot, holding the snapshot's allocations, with
+     * the options that {@code options} sets on a builder for that range: for example
+     * {@code fromSnapshot(snapshot, b -> b.seed(42))}.
+     *
+     * @param snapshot a snapshot, for example one read from kube-apiserver's storage
+     * @param options sets options on the builder, which is already for the snapshot's range
+     * @return a new allocator holding the snapshot's state
+     * @throws IllegalArgumentException if the snapshot's range is not a valid CIDR for an
+     *     allocator, its data has bits beyond the range, or the options are invalid
+     * @throws UnsupportedOperationException if the range has more than 2<sup>24</sup> addresses
+     *     (see {@link #snapshot()})
+     * @throws NullPointerException if an argument is null
+     */
+    public static ClusterIpAllocator fromSnapshot(RangeAllocation snapshot, Consumer<? super Builder> options) {
+        Objects.requireNonNull(options, "options");
+        Builder builder = builder(rangeOf(snapshot));
+        options.accept(builder);
+        ClusterIpAllocator allocator = builder.build();
         allocator.restore(snapshot);
         return allocator;
     }
@@ -156,13 +190,34 @@ public final class ClusterIpAllocator {
      * @param data a compact snapshot
      * @return a new allocator holding the snapshot's state
      * @throws IllegalArgumentException if {@code data} is not a valid compact snapshot (the
-     *     message starts {@code "invalid compact snapshot: "} and says what is wrong), or holds
-     *     more addresses than a restore accepts (see {@link #restoreCompact(byte[])})
+     *     message starts {@code "invalid compact snapshot: "} and says what is wrong), or would
+     *     take more memory than the default restore limit (see {@link #restoreCompact(byte[])})
      * @throws NullPointerException if {@code data} is null
      */
     public static ClusterIpAllocator fromCompactSnapshot(byte[] data) {
+        return fromCompactSnapshot(data, options -> { });
+    }
+
+    /**
+     * Returns an allocator for the range of a {@linkplain #compactSnapshot() compact snapshot},
+     * holding its allocations, with the options that {@code options} sets on a builder for that
+     * range: for example {@code fromCompactSnapshot(data, b -> b.maxRestoreBytes(1L << 30))} to
+     * accept a snapshot larger than the default limit.
+     *
+     * @param data a compact snapshot
+     * @param options sets options on the builder, which is already for the snapshot's range
+     * @return a new allocator holding the snapshot's state
+     * @throws IllegalArgumentException if {@code data} is not a valid compact snapshot (the
+     *     message starts {@code "invalid compact snapshot: "} and says what is wrong), or would
+     *     take more memory than the restore limit (see {@link #restoreCompact(byte[])})
+     * @throws NullPointerException if an argument is null
+     */
+    public static ClusterIpAllocator fromCompactSnapshot(byte[] data, Consumer<? super Builder> options) {
+        Objects.requireNonNull(options, "options");
         CompactSnapshot.Decoded decoded = CompactSnapshot.decode(data);
-        ClusterIpAllocator allocator = create(decoded.cidr());
+        Builder builder = builder(decoded.cidr());
+        options.accept(builder);
+        ClusterIpAllocator allocator = builder.build();
         allocator.restore(decoded);
         return allocator;
     }
@@ -194,6 +249,8 @@ public final class ClusterIpAllocator {
      *
      * @return the allocated address
      * @throws RangeFullException if every usable address is allocated ({@code "range is full"})
+     * @throws IllegalStateException if a random source given to the builder returns a value
+     *     outside the bound it was asked for; nothing is allocated
      */
     public IpAddress allocateNext() {
         long index = -1;
@@ -243,9 +300,19 @@ public final class ClusterIpAllocator {
         if (random == null) {
             return below(ThreadLocalRandom.current(), bound);
         }
+        long value;
         synchronized (random) {
-            return below(random, bound);
+            value = below(random, bound);
         }
+        if (Long.compareUnsigned(value, bound) >= 0) {
+            // A generator of the caller's that breaks its contract: refuse, before anything changes,
+            // rather than start the search outside the band.
+            throw new IllegalStateException("the random source " + random.getClass().getName() + " returned "
+                    + Long.toUnsignedString(value) + " when asked for a value from 0 to "
+                    + Long.toUnsignedString(bound - 1) + " (bound " + Long.toUnsignedString(bound)
+                    + "); nothing was allocated");
+        }
+        return value;
     }
 
     private static long below(RandomGenerator generator, long bound) {
@@ -272,6 +339,23 @@ public final class ClusterIpAllocator {
      * @throws NullPointerException if {@code address} is null
      */
     public void allocate(IpAddress address) {
+        if (!tryAllocate(address)) {
+            throw new IpAlreadyAllocatedException(address, cidr);
+        }
+    }
+
+    /**
+     * Allocates the given address if it is free, and tells whether it did: the same as
+     * {@link #allocate(IpAddress)}, but an address that is already allocated is reported by the
+     * result rather than by an exception.
+     *
+     * @param address a usable address of this range
+     * @return true if the address was free and is now allocated, false if it was already allocated
+     * @throws IpNotInRangeException if {@code address} is not a usable address of this range (of
+     *     the other family, outside the CIDR, or its network or IPv4 broadcast address)
+     * @throws NullPointerException if {@code address} is null
+     */
+    public boolean tryAllocate(IpAddress address) {
         long index = cidr.indexOf(address);
         if (index == -1) {
             throw new IpNotInRangeException(address, cidr);
@@ -283,9 +367,7 @@ public final class ClusterIpAllocator {
         } finally {
             gate.exit(cell, set ? 1 : 0);
         }
-        if (!set) {
-            throw new IpAlreadyAllocatedException(address, cidr);
-        }
+        return set;
     }
 
     /**
@@ -312,7 +394,8 @@ public final class ClusterIpAllocator {
     }
 
     /**
-     * Tells whether an address is allocated. Never waits.
+     * Tells whether an address is allocated. Never waits for other calls of this allocator (in
+     * ranges of more than 2<sup>24</sup> addresses it takes a stripe lock for one table look-up).
      *
      * @param address the address to look up
      * @return true if {@code address} is a usable address of this range and allocated
@@ -325,12 +408,30 @@ public final class ClusterIpAllocator {
 
     /**
      * Returns the number of allocated addresses. Exact: it holds off changes for a moment to
-     * count.
+     * count. Code that polls the count often, for metrics or logs, should call
+     * {@link #estimatedUsed()} instead, which never holds changes off.
      *
      * @return the count of allocated addresses in both bands
      */
     public long used() {
         return gate.callAloneAsLong(gate::count);
+    }
+
+    /**
+     * Returns the number of allocated addresses without holding off other threads' changes: for
+     * metrics, dashboards and logs that poll. Exact when no allocation or release runs during the
+     * call; while some do, it may be off by up to the number of them that overlap the call (and
+     * is kept between 0 and the usable count). Unlike {@link #used()} it is not atomic, and a
+     * thread that calls it in a loop does not slow writers down beyond reading their counters.
+     *
+     * @return the count of allocated addresses, exact when nothing changes during the call
+     */
+    public long estimatedUsed() {
+        long estimate = gate.estimate();
+        if (estimate < 0) {
+            return 0;
+        }
+        return Long.compareUnsigned(estimate, size) > 0 ? size : estimate;
     }
 
     /**
@@ -348,6 +449,35 @@ public final class ClusterIpAllocator {
 
     private static long saturated(long unsigned) {
         return unsigned < 0 ? Long.MAX_VALUE : unsigned;
+    }
+
+    /**
+     * Returns the exact number of free usable addresses, however large: unlike {@link #free()} it
+     * does not saturate, so it gives 2<sup>64</sup> - 1 for an empty IPv6 /64.
+     *
+     * @return the count of usable addresses not allocated, in both bands
+     */
+    public BigInteger exactFree() {
+        return unsigned(size - used());
+    }
+
+    /**
+     * Returns the exact number of free addresses in one band, however large.
+     *
+     * @param band the band to count
+     * @return the count of usable addresses of {@code band} that are not allocated
+     * @throws NullPointerException if {@code band} is null
+     */
+    public BigInteger exactFree(Band band) {
+        return unsigned(bandSize(band) - used(band));
+    }
+
+    private long bandSize(Band band) {
+        return band == Band.STATIC ? staticSize : size - staticSize;
+    }
+
+    private static BigInteger unsigned(long value) {
+        return value >= 0 ? BigInteger.valueOf(value) : BigInteger.valueOf(value).add(BigInteger.ONE.shiftLeft(64));
     }
 
     /**
@@ -374,8 +504,7 @@ public final class ClusterIpAllocator {
      * @throws NullPointerException if {@code band} is null
      */
     public long free(Band band) {
-        long bandSize = band == Band.STATIC ? staticSize : size - staticSize;
-        return saturated(bandSize - used(band));
+        return saturated(bandSize(band) - used(band));
     }
 
     /**
@@ -425,8 +554,10 @@ public final class ClusterIpAllocator {
      *
      * @param snapshot the state to restore
      * @throws IllegalArgumentException if the snapshot's range is not this allocator's CIDR
-     *     ({@code "the provided network does not match the current range"}) or its data has a bit
-     *     set beyond the usable addresses
+     *     ({@code "the provided network does not match the current range"}), its data has a bit
+     *     set beyond the usable addresses, or the bitmap would take more than the
+     *     {@linkplain Builder#maxRestoreBytes(long) restore limit} (only if it was set below the
+     *     2.1 MiB that the largest such range takes)
      * @throws UnsupportedOperationException if the range has more than 2<sup>24</sup> addresses
      *     (see {@link #snapshot()})
      * @throws NullPointerException if {@code snapshot} is null
@@ -435,6 +566,7 @@ public final class ClusterIpAllocator {
         ServiceCidr other = rangeOf(snapshot);
         requireSameRange(other);
         requireDense("restore");
+        requireWithinLimit("a RangeAllocation", -1, HierarchicalBitmap.denseBytes(size), -1);
         long[] words = BigEndianBitmap.toWords(snapshot.data(), (int) size, cidr);
         HierarchicalBitmap restored = HierarchicalBitmap.fromWords(size, words);
         replace(restored, restored.cardinality());
@@ -497,10 +629,19 @@ public final class ClusterIpAllocator {
      * before anything changes: on any error the allocator keeps its state.
      *
      * @param data a compact snapshot
+     * <p>The heap the restored bitmap takes is worked out from the snapshot before anything is
+     * built, and a snapshot that would take more than the {@linkplain Builder#maxRestoreBytes(long)
+     * restore limit} (64 MiB by default) is refused, so that a few bytes of hostile input cannot
+     * make the allocator build gigabytes. Ranges of up to 2<sup>24</sup> addresses take a fixed
+     * amount (at most 2.1 MiB, for a /8); larger ones about 48 bytes for each 64-bit word that
+     * holds an allocated address and for each summary word above full words, so 64 MiB holds
+     * about 1.4 million scattered addresses, or a single run of about 88 million.
+     *
+     * @param data a compact snapshot
      * @throws IllegalArgumentException if {@code data} is not a valid compact snapshot (the
      *     message starts {@code "invalid compact snapshot: "} and says what is wrong), is of
      *     another range ({@code "the provided network does not match the current range"}), or
-     *     holds more than 2<sup>31</sup> addresses of a range larger than 2<sup>24</sup> addresses
+     *     would take more memory than the restore limit (the message gives both figures)
      * @throws NullPointerException if {@code data} is null
      */
     public void restoreCompact(byte[] data) {
@@ -510,15 +651,29 @@ public final class ClusterIpAllocator {
     }
 
     private void restore(CompactSnapshot.Decoded decoded) {
-        if (Long.compareUnsigned(size, HierarchicalBitmap.DENSE_LIMIT) > 0
-                && Long.compareUnsigned(decoded.count(), MAX_SPARSE_RESTORE) > 0) {
-            throw new IllegalArgumentException("cannot restore a compact snapshot of " + cidr + " holding "
-                    + Long.toUnsignedString(decoded.count()) + " addresses: a range of more than 2^24 addresses"
-                    + " takes at most 2^31 (" + MAX_SPARSE_RESTORE + ") addresses from a snapshot");
-        }
-        HierarchicalBitmap restored = HierarchicalBitmap.fromRuns(size, decoded.starts(), decoded.lengths(),
-                decoded.runCount());
+        boolean sparse = HierarchicalBitmap.isSparse(size);
+        long words = sparse ? HierarchicalBitmap.storedWordsBound(size, decoded) : 0;
+        long bytes = sparse ? HierarchicalBitmap.sparseBytes(words) : HierarchicalBitmap.denseBytes(size);
+        requireWithinLimit("a compact snapshot", decoded.count(), bytes, sparse ? words : -1);
+        HierarchicalBitmap restored = HierarchicalBitmap.fromRuns(HierarchicalBitmap.create(size, sparse, words),
+                decoded);
         replace(restored, decoded.count());
+    }
+
+    /**
+     * Refuses a restore whose bitmap would take more than {@link #maxRestoreBytes}; {@code count}
+     * and {@code words} are given for the message where known (else -1).
+     */
+    private void requireWithinLimit(String what, long count, long bytes, long words) {
+        if (bytes <= maxRestoreBytes) {
+            return;
+        }
+        throw new IllegalArgumentException("cannot restore " + what + " of " + cidr
+                + (count == -1 ? "" : " holding " + Long.toUnsignedString(count) + " addresses")
+                + ": its bitmap would take up to " + bytes + " bytes of heap"
+                + (words == -1 ? "" : " (" + words + " stored 64-bit words)")
+                + ", more than the restore limit of " + maxRestoreBytes + " bytes; if the snapshot is trusted,"
+                + " raise the limit with ClusterIpAllocator.Builder.maxRestoreBytes");
     }
 
     private void requireSameRange(ServiceCidr other) {
@@ -537,13 +692,15 @@ public final class ClusterIpAllocator {
     }
 
     /**
-     * Returns a short description with the range and the counts, for logs.
+     * Returns a short description with the range and the counts, for logs. It never holds off
+     * other threads' changes: the counts are those of {@link #estimatedUsed()}, exact when nothing
+     * changes during the call.
      *
      * @return for example {@code "ClusterIpAllocator[10.96.0.0/24, used=3, free=251]"}
      */
     @Override
     public String toString() {
-        long used = used();
+        long used = estimatedUsed();
         return "ClusterIpAllocator[" + cidr + ", used=" + used + ", free=" + Long.toUnsignedString(size - used) + "]";
     }
 
@@ -599,6 +756,7 @@ public final class ClusterIpAllocator {
         private ScanStrategy strategy = ScanStrategy.RANDOM;
         private RandomGenerator random;
         private Long seed;
+        private long maxRestoreBytes = DEFAULT_MAX_RESTORE_BYTES;
 
         private Builder(ServiceCidr cidr) {
             this.cidr = Objects.requireNonNull(cidr, "cidr");
@@ -622,33 +780,65 @@ public final class ClusterIpAllocator {
         }
 
         /**
-         * Sets the source of random starts for {@link ScanStrategy#RANDOM}, replacing any
-         * {@linkplain #seed(long) seed} set before. The allocator calls it only under a lock of
-         * its own, so a generator used by that one allocator alone need not be thread-safe. Every
-         * allocator this builder builds uses this same generator: build several only if it is
-         * thread-safe.
+         * Sets the source of random starts for {@link ScanStrategy#RANDOM}. The allocator calls it
+         * only under a lock of its own, so a generator used by that one allocator alone need not
+         * be thread-safe. Every allocator this builder builds uses this same generator: build
+         * several only if it is thread-safe. The generator must not call back into the allocator
+         * (the call would wait for ever for the change in progress), and must keep to its
+         * contract: a value outside the bound it was asked for makes {@code allocateNext()} throw
+         * {@link IllegalStateException} and allocate nothing.
          *
          * @param random the random source
          * @return this builder
+         * @throws IllegalStateException if a {@linkplain #seed(long) seed} was set: the two are
+         *     alternatives, and taking the later one silently would hide a mistake
          * @throws NullPointerException if {@code random} is null
          */
         public Builder random(RandomGenerator random) {
-            this.random = Objects.requireNonNull(random, "random");
-            this.seed = null;
+            Objects.requireNonNull(random, "random");
+            if (seed != null) {
+                throw new IllegalStateException("cannot set a random source: a seed (" + seed
+                        + ") is already set, and the two are alternatives");
+            }
+            this.random = random;
             return this;
         }
 
         /**
          * Makes the random starts repeatable: the same seed and the same calls give the same
          * addresses. Each allocator built gets a random source of its own seeded with it.
-         * Replaces any {@linkplain #random(RandomGenerator) random source} set before.
          *
          * @param seed the seed
          * @return this builder
+         * @throws IllegalStateException if a {@linkplain #random(RandomGenerator) random source}
+         *     was set: the two are alternatives
          */
         public Builder seed(long seed) {
+            if (random != null) {
+                throw new IllegalStateException("cannot set seed " + seed + ": a random source ("
+                        + random.getClass().getName() + ") is already set, and the two are alternatives");
+            }
             this.seed = seed;
-            this.random = null;
+            return this;
+        }
+
+        /**
+         * Sets the most heap, in bytes, that a restore ({@link ClusterIpAllocator#restore},
+         * {@link ClusterIpAllocator#restoreCompact}, and the {@code from...Snapshot} factories) may
+         * build; {@link ClusterIpAllocator#DEFAULT_MAX_RESTORE_BYTES} (64 MiB) by default. A
+         * snapshot that would take more is refused before anything is built. Raise it to restore
+         * trusted snapshots of very large IPv6 or IPv4 ranges with many allocated addresses; see
+         * {@link ClusterIpAllocator#restoreCompact(byte[])} for what the figure covers.
+         *
+         * @param bytes the limit, in bytes
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is not positive
+         */
+        public Builder maxRestoreBytes(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("the restore limit must be a positive number of bytes, not " + bytes);
+            }
+            this.maxRestoreBytes = bytes;
             return this;
         }
 

@@ -23,11 +23,13 @@ import java.util.zip.CRC32C;
  * The first run's gap is its start; every other run's gap is its start minus the previous run's
  * exclusive end, so it is at least 1 in a valid snapshot.
  *
- * <p>{@link #decode(byte[])} checks in three stages: first the structure (magic, version, family,
- * field lengths, varint encodings, that the run count can fit in the bytes present, the CRC's
- * position and no trailing bytes), then the CRC-32C, then the meaning (prefix length, network,
- * count and runs). Nothing is allocated before the structure is known to be sound, and then only
- * arrays whose size is bounded by the input's length (a run takes at least two bytes).
+ * <p>{@link #decode(byte[])} first copies the input, so that a caller (or another thread) that
+ * changes the array meanwhile cannot make it accept bytes it did not check; every later read is of
+ * the copy. It then checks in three stages: first the structure (magic, version, family, field
+ * lengths, varint encodings, that the run count can fit in the bytes present, the CRC's position
+ * and no trailing bytes), then the CRC-32C, then the meaning (prefix length, network, count and
+ * runs). It allocates nothing but the copy: the runs stay encoded in it and are read again, by
+ * {@link Decoded#forEachRun}, by whoever builds a bitmap from them.
  */
 final class CompactSnapshot {
 
@@ -53,11 +55,25 @@ final class CompactSnapshot {
     }
 
     /**
-     * The decoded state: runs {@code [starts[i], starts[i] + lengths[i])} for {@code i < runCount}
-     * (the arrays hold exactly {@code runCount} entries), and {@code count}, the number of
-     * allocated indexes (unsigned).
+     * A decoded and fully validated snapshot: its range, {@code count}, the number of allocated
+     * indexes (unsigned), and {@code runCount} runs, which stay encoded in {@code bytes} (a private
+     * copy of the input, never changed) from {@code runsOffset} on.
      */
-    record Decoded(ServiceCidr cidr, long[] starts, long[] lengths, int runCount, long count) {
+    record Decoded(ServiceCidr cidr, long count, int runCount, byte[] bytes, int runsOffset)
+            implements HierarchicalBitmap.Runs {
+
+        /** Calls {@code visitor} with each run {@code [start, start + length)}, in ascending order. */
+        @Override
+        public void forEachRun(HierarchicalBitmap.RunVisitor visitor) {
+            Reader reader = new Reader(bytes, runsOffset);
+            long end = 0;
+            for (int i = 0; i < runCount; i++) {
+                long start = end + reader.next("gap");
+                long length = reader.next("length - 1") + 1;
+                visitor.visit(start, length);
+                end = start + length;
+            }
+        }
     }
 
     // ---- encoding ----------------------------------------------------------------------------------
@@ -173,8 +189,9 @@ final class CompactSnapshot {
      *     message starts with "invalid compact snapshot: " and says what is wrong and where
      * @throws NullPointerException if {@code data} is null
      */
-    static Decoded decode(byte[] data) {
-        Objects.requireNonNull(data, "data");
+    static Decoded decode(byte[] input) {
+        // One copy, read from here on: bytes changed in the caller's array meanwhile are not seen.
+        byte[] data = Objects.requireNonNull(input, "data").clone();
         if (data.length == 0) {
             throw invalid("input is empty");
         }
@@ -272,9 +289,7 @@ final class CompactSnapshot {
             throw invalid("allocated count " + Long.toUnsignedString(count) + " at byte offset " + countOffset
                     + " exceeds the " + Long.toUnsignedString(usable) + " usable addresses of " + cidr);
         }
-        reader.next("run count");
-        long[] starts = new long[runCount];
-        long[] lengths = new long[runCount];
+        reader.next("run count"); // ends at runsOffset, as in stage 1
         long end = 0; // exclusive end of the previous run
         long sum = 0;
         for (int i = 0; i < runCount; i++) {
@@ -305,8 +320,6 @@ final class CompactSnapshot {
                         + Long.toUnsignedString(usable) + ") of " + cidr);
             }
             long length = lengthMinusOne + 1;
-            starts[i] = start;
-            lengths[i] = length;
             end = start + length; // at most usable, no wrap
             sum += length; // the runs are disjoint inside [0, usable): no wrap
         }
@@ -314,7 +327,7 @@ final class CompactSnapshot {
             throw invalid("allocated count " + Long.toUnsignedString(count) + " at byte offset " + countOffset
                     + " does not equal the sum of the run lengths, " + Long.toUnsignedString(sum));
         }
-        return new Decoded(cidr, starts, lengths, runCount, count);
+        return new Decoded(cidr, count, runCount, data, runsOffset);
     }
 
     /** Reads consecutive varints, checking their encoding; fails with the offset of the bad one. */

@@ -44,10 +44,7 @@ abstract class HierarchicalBitmap {
 
     HierarchicalBitmap(long size) {
         this.size = size;
-        int count = 1;
-        for (long words = wordsFor(size); words > 1; words = wordsFor(words)) {
-            count++;
-        }
+        int count = levelsFor(size);
         levelBits = new long[count];
         long bits = size;
         for (int level = 0; level < count; level++) {
@@ -57,16 +54,107 @@ abstract class HierarchicalBitmap {
         top = count - 1;
     }
 
+    /** The number of levels of a map of {@code size} bits (unsigned): 1 up to 64 bits, 11 for 2^64 - 1. */
+    static int levelsFor(long size) {
+        int count = 1;
+        for (long words = wordsFor(size); words > 1; words = wordsFor(words)) {
+            count++;
+        }
+        return count;
+    }
+
+    /** Tells whether a map of {@code size} bits (unsigned) is kept sparse. */
+    static boolean isSparse(long size) {
+        return Long.compareUnsigned(size, DENSE_LIMIT) > 0;
+    }
+
     /** Returns an empty map of {@code size} bits, dense up to {@link #DENSE_LIMIT} bits. */
     static HierarchicalBitmap create(long size) {
-        return create(size, Long.compareUnsigned(size, DENSE_LIMIT) > 0);
+        return create(size, isSparse(size));
     }
 
     /** Returns an empty map of {@code size} bits, sparse or (up to {@link #DENSE_LIMIT}) dense. */
     static HierarchicalBitmap create(long size, boolean sparse) {
-        HierarchicalBitmap map = sparse ? new SparseBitmap(size) : new DenseBitmap(size);
+        return create(size, sparse, 0);
+    }
+
+    /**
+     * Returns an empty map of {@code size} bits, sparse or (up to {@link #DENSE_LIMIT}) dense; a
+     * sparse one is sized up front to store about {@code expectedWords} words without growing.
+     */
+    static HierarchicalBitmap create(long size, boolean sparse, long expectedWords) {
+        HierarchicalBitmap map = sparse ? new SparseBitmap(size, expectedWords) : new DenseBitmap(size);
         map.setTails();
         return map;
+    }
+
+    /**
+     * The most heap a sparse map built by a restore takes per stored word: two longs per table
+     * slot, the tables sized up front to be at least about a third full (45.2 bytes a word at
+     * worst), rounded up for the array headers.
+     */
+    static final int SPARSE_BYTES_PER_WORD = 48;
+
+    /** Returns the heap, in bytes, of the arrays of a dense map of {@code size} bits (at most 2^24). */
+    static long denseBytes(long size) {
+        long bytes = 0;
+        for (long n = Math.max(1, wordsFor(size)); ; n = wordsFor(n)) {
+            bytes += 8 * n + 16; // the words and the array header
+            if (n == 1) {
+                return bytes;
+            }
+        }
+    }
+
+    /** Returns an upper bound of the heap, in bytes, of a sparse map built by a restore to store {@code words} words. */
+    static long sparseBytes(long words) {
+        return words > Long.MAX_VALUE / SPARSE_BYTES_PER_WORD ? Long.MAX_VALUE : words * SPARSE_BYTES_PER_WORD;
+    }
+
+    /**
+     * Returns an upper bound, close to exact, of the number of non-zero words, on all levels,
+     * of a map of {@code size} bits (unsigned) that holds exactly the given runs: without building
+     * anything, in time linear in the number of runs. A word of level 0 is non-zero when a run
+     * touches it; bit j of level l (l &ge; 1) is set when the 64<sup>l</sup> bits below it are all
+     * set, which, as runs are maximal, means they lie inside one run. Each level's last word may
+     * also hold tail bits.
+     */
+    static long storedWordsBound(long size, Runs runs) {
+        int levels = levelsFor(size);
+        long[] lastWord = new long[levels];
+        java.util.Arrays.fill(lastWord, -1L);
+        long[] total = {levels}; // the tail words
+        runs.forEachRun((start, length) -> {
+            long endExclusive = start + length; // at most size <= 2^64 - 1: no wrap
+            for (int level = 0; level < levels; level++) {
+                int shift = 6 * level; // bit j of this level covers bits [j << shift, (j + 1) << shift)
+                if (shift >= 64) {
+                    break; // such a bit covers 2^64 bits or more: never set
+                }
+                long mask = (1L << shift) - 1;
+                long first = (start >>> shift) + ((start & mask) != 0 ? 1 : 0); // first covered bit
+                long endBit = endExclusive >>> shift; // one past the last covered bit
+                if (Long.compareUnsigned(first, endBit) >= 0) {
+                    break; // no bit of this level, nor of any above, is covered
+                }
+                long firstWord = first >>> 6;
+                long lastCovered = (endBit - 1) >>> 6;
+                total[0] += lastCovered - firstWord + 1 - (firstWord == lastWord[level] ? 1 : 0);
+                lastWord[level] = lastCovered;
+            }
+        });
+        return total[0];
+    }
+
+    /** Runs of set bits, ascending, disjoint and not touching, each inside the map. */
+    interface Runs {
+        /** Calls {@code visitor} with each run, in ascending order. */
+        void forEachRun(RunVisitor visitor);
+    }
+
+    /** Receives a run {@code [start, start + length)} of set bits; length at least 1. */
+    interface RunVisitor {
+        void visit(long start, long length);
     }
 
     /**
@@ -86,7 +174,8 @@ abstract class HierarchicalBitmap {
 
     /**
      * Returns a map with the given runs of set bits: run i is [starts[i], starts[i] + lengths[i]),
-     * all inside the map. Not for concurrent use until published.
+     * ascending, disjoint and not touching, all inside the map. Not for concurrent use until
+     * published.
      */
     static HierarchicalBitmap fromRuns(long size, long[] starts, long[] lengths, int runCount) {
         return fromRuns(create(size), starts, lengths, runCount);
@@ -94,13 +183,38 @@ abstract class HierarchicalBitmap {
 
     /** Sets the given runs in {@code map}, an empty map just created, and returns it. */
     static HierarchicalBitmap fromRuns(HierarchicalBitmap map, long[] starts, long[] lengths, int runCount) {
-        // Runs are ascending: gather each word's bits, then write it once.
-        long tailWord = (map.size & 63) != 0 ? map.size >>> 6 : -1;
-        long pending = -1;
-        long bits = 0;
-        for (int r = 0; r < runCount; r++) {
-            long first = starts[r];
-            long last = first + lengths[r] - 1;
+        return fromRuns(map, visitor -> {
+            for (int r = 0; r < runCount; r++) {
+                visitor.visit(starts[r], lengths[r]);
+            }
+        });
+    }
+
+    /**
+     * Sets the given runs in {@code map}, an empty map just created, and returns it, with its
+     * summary levels exact. Each word of every level is written once and nothing else is
+     * allocated: the runs come in ascending order, so each level's words come in ascending order
+     * too, and a word is complete, to be written, when the next one of its level starts. A word
+     * written full sets its bit in the level above, which is built the same way.
+     */
+    static HierarchicalBitmap fromRuns(HierarchicalBitmap map, Runs runs) {
+        RunWriter writer = map.new RunWriter();
+        runs.forEachRun(writer::addRun);
+        writer.finish();
+        return map;
+    }
+
+    /** Gathers the bits of one word per level at a time and writes each word once, complete. */
+    private final class RunWriter {
+        private final long[] pendingIndex = new long[top + 1];
+        private final long[] pendingBits = new long[top + 1];
+
+        RunWriter() {
+            java.util.Arrays.fill(pendingIndex, -1L); // no word pending (-1 is never a word index)
+        }
+
+        void addRun(long first, long length) {
+            long last = first + length - 1;
             for (long w = first >>> 6; ; w++) {
                 long mask = -1L;
                 if (w == first >>> 6) {
@@ -109,25 +223,40 @@ abstract class HierarchicalBitmap {
                 if (w == last >>> 6) {
                     mask &= -1L >>> (63 - (last & 63));
                 }
-                if (w != pending) {
-                    map.flush(pending, bits, tailWord);
-                    pending = w;
-                    bits = 0;
-                }
-                bits |= mask;
+                add(0, w, mask);
                 if (w == last >>> 6) {
                     break; // w + 1 could wrap round at the very end of a 2^64 map
                 }
             }
         }
-        map.flush(pending, bits, tailWord);
-        map.rebuildSummaries();
-        return map;
-    }
 
-    private void flush(long w, long bits, long tailWord) {
-        if (w != -1) {
-            put(0, w, w == tailWord ? word(0, w) | bits : bits);
+        private void add(int level, long w, long bits) {
+            if (pendingIndex[level] != w) {
+                flush(level);
+                pendingIndex[level] = w;
+                pendingBits[level] = 0;
+            }
+            pendingBits[level] |= bits;
+        }
+
+        /** Writes the pending word of {@code level}, with the tail bits it already has. */
+        private void flush(int level) {
+            long w = pendingIndex[level];
+            if (w == -1L) {
+                return;
+            }
+            pendingIndex[level] = -1L;
+            long value = pendingBits[level] | word(level, w);
+            put(level, w, value);
+            if (value == -1L && level < top) {
+                add(level + 1, w >>> 6, 1L << w);
+            }
+        }
+
+        void finish() {
+            for (int level = 0; level <= top; level++) {
+                flush(level); // may add to the level above, flushed next
+            }
         }
     }
 

@@ -27,6 +27,11 @@ import java.util.function.Supplier;
  * sum inflight * 2^48 + count, with |count| < 2^47. A cell's count can drift (one thread
  * allocates, another releases), so when an exit sees it beyond the fold limit, the cells' counts
  * are folded into the base in an exclusive section.
+ *
+ * estimate() reads the base and the cells without closing the gate, so that a caller polling a
+ * count never holds writers off. Folds and resets move counts between the cells and the base;
+ * each bumps `moves` before and after (odd while it runs), and estimate() retries if `moves`
+ * changed while it read, so that it never counts a moved share twice or not at all.
  */
 final class MutationGate {
 
@@ -43,8 +48,10 @@ final class MutationGate {
     private final long foldLimit;
     private final Object monitor = new Object();
     private volatile boolean closed;
-    /** The count not held in cells. Guarded by monitor, changed only while closed. */
-    private long base;
+    /** The count not held in cells. Guarded by monitor, changed only while closed; volatile for estimate(). */
+    private volatile long base;
+    /** Bumped by each fold and reset before and after it moves counts: odd while one runs. */
+    private volatile long moves;
 
     MutationGate() {
         this(FOLD_LIMIT);
@@ -85,11 +92,13 @@ final class MutationGate {
 
     /** Moves the cells' counts into the base; alone. */
     private void fold() {
+        moves++;
         for (int c = STRIDE; c < cells.length; c += STRIDE) {
             long count = countOf((long) CELLS.getVolatile(cells, c));
             base += count;
             CELLS.getAndAdd(cells, c, -count);
         }
+        moves++;
     }
 
     private static long countOf(long cell) {
@@ -161,9 +170,33 @@ final class MutationGate {
 
     /** Sets the count (after a restore); alone. */
     void reset(long count) {
+        moves++;
         for (int c = STRIDE; c < cells.length; c += STRIDE) {
             CELLS.getAndAdd(cells, c, -countOf((long) CELLS.getVolatile(cells, c)));
         }
         base = count;
+        moves++;
+    }
+
+    /**
+     * Returns the count without holding mutations off: exact if none runs during the call,
+     * otherwise off by at most the mutations that overlap it (a mutation's bitmap change comes
+     * before its count change, and the cells are read one after another). Waits only while a
+     * fold or reset is moving counts, which takes a few dozen memory operations.
+     */
+    long estimate() {
+        while (true) {
+            long before = moves;
+            if ((before & 1) == 0) {
+                long count = base;
+                for (int c = STRIDE; c < cells.length; c += STRIDE) {
+                    count += countOf((long) CELLS.getVolatile(cells, c));
+                }
+                if (moves == before) {
+                    return count;
+                }
+            }
+            Thread.onSpinWait();
+        }
     }
 }

@@ -18,15 +18,33 @@ final class SparseBitmap extends HierarchicalBitmap {
     /** Stripes: a power of two. */
     private static final int STRIPES = 64;
     private static final int MIN_CAPACITY = 8;
+    /** The largest table a stripe is sized to up front; it may still grow past it. */
+    private static final int MAX_CAPACITY = 1 << 26;
     /** Word indexes of level 0 are below 2^58; the level goes above them. */
     private static final int LEVEL_SHIFT = 58;
 
     private final Stripe[] stripes = new Stripe[STRIPES];
 
     SparseBitmap(long size) {
+        this(size, 0);
+    }
+
+    /**
+     * A map sized up front for about {@code expectedWords} stored words, so that a restore that
+     * knows its word count does not grow (and copy) its tables on the way.
+     */
+    SparseBitmap(long size, long expectedWords) {
         super(size);
+        // Each stripe expects 1/64 of the words; allow a few percent more for the spread of the
+        // hash, and keep it at most 3/4 full.
+        long perStripe = expectedWords / STRIPES;
+        long wanted = (perStripe + perStripe / 16 + 8) * 4 / 3;
+        int capacity = MIN_CAPACITY;
+        while (capacity < wanted && capacity < MAX_CAPACITY) {
+            capacity <<= 1;
+        }
         for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Stripe();
+            stripes[i] = new Stripe(capacity);
         }
     }
 
@@ -154,9 +172,14 @@ final class SparseBitmap extends HierarchicalBitmap {
      * 2^62), values[slot] its non-zero word. Guarded by its own monitor.
      */
     private static final class Stripe {
-        long[] keys = new long[MIN_CAPACITY];
-        long[] values = new long[MIN_CAPACITY];
+        long[] keys;
+        long[] values;
         int size;
+
+        Stripe(int capacity) {
+            keys = new long[capacity];
+            values = new long[capacity];
+        }
 
         private int home(long hash) {
             return (int) hash & (keys.length - 1);

@@ -741,17 +741,20 @@ class ClusterIpAllocatorTest {
     }
 
     @Test
-    void aSparseRestoreRefusesMoreAddressesThanItCanHoldWithoutTouchingState() {
+    void aRestoreRefusesASnapshotWhoseBitmapWouldExceedTheLimitWithoutTouchingState() {
         ServiceCidr cidr = ServiceCidr.parse("fd00::/64");
-        long tooMany = ClusterIpAllocator.MAX_SPARSE_RESTORE + 1;
-        byte[] huge = CompactSnapshot.encode(cidr, new long[] {1_000}, new long[] {tooMany}, 1);
-        assertThat(huge.length).as("a short snapshot claiming 2^31 + 1 addresses").isLessThan(48);
+        // One run of 2^31 addresses: 2^25 words of level 0 alone, about 1.6 GB at 48 bytes a word.
+        byte[] huge = CompactSnapshot.encode(cidr, new long[] {1_000}, new long[] {1L << 31}, 1);
+        assertThat(huge.length).as("a short snapshot").isLessThan(48);
         ClusterIpAllocator allocator = ClusterIpAllocator.create(cidr);
         IpAddress kept = allocator.allocateNext();
         assertThatThrownBy(() -> allocator.restoreCompact(huge))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("fd00::/64").hasMessageContaining(Long.toString(tooMany));
-        assertThatThrownBy(() -> ClusterIpAllocator.fromCompactSnapshot(huge)).isInstanceOf(IllegalArgumentException.class);
+                .hasMessageContaining("fd00::/64").hasMessageContaining(Long.toString(1L << 31))
+                .hasMessageContaining("restore limit of " + ClusterIpAllocator.DEFAULT_MAX_RESTORE_BYTES + " bytes")
+                .hasMessageContaining("maxRestoreBytes");
+        assertThatThrownBy(() -> ClusterIpAllocator.fromCompactSnapshot(huge)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("restore limit");
         assertThat(allocator.allocatedAddresses()).containsExactly(kept);
         // A dense range takes any count its bitmap can hold: the whole of a /12 in one run.
         ServiceCidr slash12 = ServiceCidr.parse("10.96.0.0/12");
@@ -760,5 +763,213 @@ class ClusterIpAllocatorTest {
                 CompactSnapshot.encode(slash12, new long[] {0}, new long[] {usable}, 1));
         assertThat(full.used()).isEqualTo(usable);
         assertThatThrownBy(full::allocateNext).isInstanceOf(RangeFullException.class);
+    }
+
+    @Test
+    void theRestoreLimitIsExactAtItsBoundaryAndCanBeRaised() {
+        ServiceCidr cidr = ServiceCidr.parse("fd00::/64");
+        // 3 runs. The first, 64 * 64 + 3 addresses from index 64, fills level-0 words 1 to 64 and
+        // touches word 65: 65 words; its 64 full words are bits 1 to 64 of level 1, which lie in
+        // level-1 words 0 and 1: 2 words. Then two single addresses, a word each: 69 words. The
+        // bound adds a tail word for each of the 11 levels of a /64: 80. Only levels 0 and 10
+        // really have one (the others hold a multiple of 64 bits), so the map stores 71.
+        long[] starts = {64, 1L << 40, 1L << 50};
+        long[] lengths = {64 * 64 + 3, 1, 1};
+        byte[] data = CompactSnapshot.encode(cidr, starts, lengths, 3);
+        CompactSnapshot.Decoded decoded = CompactSnapshot.decode(data);
+        long words = HierarchicalBitmap.storedWordsBound(-1L, decoded);
+        assertThat(words).isEqualTo(80);
+        SparseBitmap built = (SparseBitmap) HierarchicalBitmap.fromRuns(HierarchicalBitmap.create(-1L, true, words),
+                decoded);
+        assertThat(built.storedWords()).isEqualTo(71);
+        assertThat(built.summariesExact()).isTrue();
+        long bytes = words * HierarchicalBitmap.SPARSE_BYTES_PER_WORD;
+
+        ClusterIpAllocator atLimit = ClusterIpAllocator.fromCompactSnapshot(data, b -> b.maxRestoreBytes(bytes));
+        assertThat(atLimit.used()).isEqualTo(64 * 64 + 5);
+        assertThat(atLimit.compactSnapshot()).isEqualTo(data);
+
+        ClusterIpAllocator below = ClusterIpAllocator.builder(cidr).maxRestoreBytes(bytes - 1).build();
+        IpAddress kept = below.allocateNext();
+        assertThatThrownBy(() -> below.restoreCompact(data)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("up to " + bytes + " bytes").hasMessageContaining("(" + words + " stored 64-bit words)")
+                .hasMessageContaining("restore limit of " + (bytes - 1) + " bytes");
+        assertThat(below.allocatedAddresses()).containsExactly(kept);
+
+        assertThatThrownBy(() -> ClusterIpAllocator.builder(cidr).maxRestoreBytes(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not 0");
+        assertThatThrownBy(() -> ClusterIpAllocator.builder(cidr).maxRestoreBytes(-5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not -5");
+    }
+
+    @Test
+    void aRangeAllocationRestoreKeepsToALimitSetBelowItsFixedSize() {
+        ClusterIpAllocator source = sequential(V4_24);
+        source.allocateNext();
+        RangeAllocation snapshot = source.snapshot();
+        long bytes = HierarchicalBitmap.denseBytes(254);
+        assertThat(ClusterIpAllocator.fromSnapshot(snapshot, b -> b.maxRestoreBytes(bytes)).used()).isEqualTo(1);
+        assertThatThrownBy(() -> ClusterIpAllocator.fromSnapshot(snapshot, b -> b.maxRestoreBytes(bytes - 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("restore limit of " + (bytes - 1));
+    }
+
+    @Test
+    void fromSnapshotFactoriesTakeBuilderOptions() {
+        ClusterIpAllocator source = seeded(V4_24, 1);
+        source.allocateNext();
+        RangeAllocation snapshot = source.snapshot();
+        byte[] compact = source.compactSnapshot();
+        ClusterIpAllocator a = ClusterIpAllocator.fromSnapshot(snapshot, b -> b.seed(9).scanStrategy(ScanStrategy.SEQUENTIAL));
+        ClusterIpAllocator b = ClusterIpAllocator.fromCompactSnapshot(compact, o -> o.scanStrategy(ScanStrategy.SEQUENTIAL));
+        assertThat(a.scanStrategy()).isEqualTo(ScanStrategy.SEQUENTIAL);
+        assertThat(b.scanStrategy()).isEqualTo(ScanStrategy.SEQUENTIAL);
+        assertThat(a.snapshot()).isEqualTo(snapshot);
+        assertThat(b.compactSnapshot()).isEqualTo(compact);
+        // SEQUENTIAL takes the lowest free dynamic address, the same in both.
+        assertThat(a.allocateNext()).isEqualTo(b.allocateNext());
+        // Seeded options repeat: two allocators restored with the same seed give the same addresses.
+        ClusterIpAllocator c = ClusterIpAllocator.fromSnapshot(snapshot, o -> o.seed(5));
+        ClusterIpAllocator d = ClusterIpAllocator.fromCompactSnapshot(compact, o -> o.seed(5));
+        for (int i = 0; i < 20; i++) {
+            assertThat(c.allocateNext()).isEqualTo(d.allocateNext());
+        }
+        assertThatNullPointerException().isThrownBy(() -> ClusterIpAllocator.fromSnapshot(snapshot, null));
+        assertThatNullPointerException().isThrownBy(() -> ClusterIpAllocator.fromCompactSnapshot(compact, null));
+    }
+
+    @Test
+    void theBuilderRefusesBothASeedAndARandomSource() {
+        ClusterIpAllocator.Builder seededFirst = ClusterIpAllocator.builder(ServiceCidr.parse(V4_24)).seed(3);
+        assertThatThrownBy(() -> seededFirst.random(new java.util.SplittableRandom(1)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("seed (3) is already set");
+        ClusterIpAllocator.Builder randomFirst = ClusterIpAllocator.builder(ServiceCidr.parse(V4_24))
+                .random(new FixedRandom(0));
+        assertThatThrownBy(() -> randomFirst.seed(4))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot set seed 4")
+                .hasMessageContaining("FixedRandom");
+        // Setting the same kind again is fine: the later value wins.
+        ClusterIpAllocator twice = ClusterIpAllocator.builder(ServiceCidr.parse(V4_24)).seed(1).seed(2).build();
+        assertThat(twice.allocateNext()).isEqualTo(seeded(V4_24, 2).allocateNext());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 238, 239, Integer.MAX_VALUE, Integer.MIN_VALUE})
+    void aRandomSourceThatBreaksItsBoundIsRefusedAndNothingIsAllocated(int value) {
+        // nextInt(238) for the dynamic band of a /24 must be in [0, 238).
+        RandomGenerator broken = new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return value;
+            }
+
+            @Override
+            public int nextInt(int bound) {
+                return value;
+            }
+        };
+        ClusterIpAllocator allocator = ClusterIpAllocator.builder(ServiceCidr.parse(V4_24)).random(broken).build();
+        RangeAllocation before = allocator.snapshot();
+        assertThatThrownBy(allocator::allocateNext).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("returned " + Long.toUnsignedString(value))
+                .hasMessageContaining("from 0 to 237").hasMessageContaining("nothing was allocated");
+        assertThat(allocator.snapshot()).isEqualTo(before);
+        assertThat(allocator.used()).isZero();
+    }
+
+    @Test
+    void tryAllocateReportsAnAllocatedAddressByItsResult() {
+        ClusterIpAllocator allocator = sequential(V4_24);
+        IpAddress dns = ip("10.96.0.10");
+        assertThat(allocator.tryAllocate(dns)).isTrue();
+        assertThat(allocator.tryAllocate(dns)).isFalse();
+        assertThat(allocator.used()).isEqualTo(1);
+        assertThat(allocator.release(dns)).isTrue();
+        assertThat(allocator.tryAllocate(dns)).isTrue();
+        assertThatThrownBy(() -> allocator.tryAllocate(ip("10.96.1.1"))).isInstanceOf(IpNotInRangeException.class);
+        assertThatThrownBy(() -> allocator.tryAllocate(ip("10.96.0.255"))).isInstanceOf(IpNotInRangeException.class);
+        assertThatNullPointerException().isThrownBy(() -> allocator.tryAllocate(null));
+        assertThat(allocator.used()).isEqualTo(1);
+    }
+
+    @Test
+    void exactFreeDoesNotSaturate() {
+        ClusterIpAllocator v6 = ClusterIpAllocator.create(ServiceCidr.parse("fd00::/64"));
+        BigInteger usable = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+        assertThat(v6.exactFree()).isEqualTo(usable);
+        assertThat(v6.free()).isEqualTo(Long.MAX_VALUE);
+        v6.allocateNext();
+        assertThat(v6.exactFree()).isEqualTo(usable.subtract(BigInteger.ONE));
+        assertThat(v6.exactFree(Band.DYNAMIC)).isEqualTo(usable.subtract(BigInteger.valueOf(257)));
+        assertThat(v6.exactFree(Band.STATIC)).isEqualTo(BigInteger.valueOf(256));
+        ClusterIpAllocator v4 = sequential(V4_24);
+        v4.allocate(ip("10.96.0.1"));
+        assertThat(v4.exactFree()).isEqualTo(BigInteger.valueOf(253));
+        assertThat(v4.exactFree(Band.STATIC)).isEqualTo(BigInteger.valueOf(15));
+        assertThat(v4.exactFree(Band.DYNAMIC)).isEqualTo(BigInteger.valueOf(238));
+        assertThatNullPointerException().isThrownBy(() -> v4.exactFree(null));
+    }
+
+    @Test
+    void estimatedUsedIsExactWhenNothingRuns() {
+        ClusterIpAllocator allocator = sequential(V4_24);
+        assertThat(allocator.estimatedUsed()).isZero();
+        for (int i = 0; i < 100; i++) {
+            allocator.allocateNext();
+        }
+        allocator.release(ip("10.96.0.17"));
+        assertThat(allocator.estimatedUsed()).isEqualTo(99).isEqualTo(allocator.used());
+        allocator.restore(sequential(V4_24).snapshot());
+        assertThat(allocator.estimatedUsed()).isZero();
+        assertThat(allocator).hasToString("ClusterIpAllocator[10.96.0.0/24, used=0, free=254]");
+    }
+
+    @Test
+    void toStringAndEstimatedUsedNeverWaitForAnExclusiveSection() throws Exception {
+        // A /27: static band of 16 addresses, dynamic band of 14. Fill the dynamic band, then make the fall-back search (which runs with changes held off)
+        // block inside the random source: the exclusive section stays open until released.
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ServiceCidr cidr = ServiceCidr.parse("10.96.0.0/27");
+        int dynamicSize = cidr.dynamicBand().orElseThrow().size().intValueExact();
+        RandomGenerator blocking = new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return 0;
+            }
+
+            @Override
+            public int nextInt(int bound) {
+                if (bound == 16) { // the static band: we are inside the exclusive section
+                    inside.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return 0;
+            }
+        };
+        ClusterIpAllocator allocator = ClusterIpAllocator.builder(cidr).random(blocking).build();
+        for (int i = 0; i < dynamicSize; i++) {
+            allocator.allocateNext();
+        }
+        Thread fallBack = new Thread(allocator::allocateNext);
+        fallBack.start();
+        try {
+            assertThat(inside.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            String text = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    java.time.Duration.ofSeconds(5), allocator::toString);
+            assertThat(text).isEqualTo("ClusterIpAllocator[10.96.0.0/27, used=" + dynamicSize + ", free="
+                    + (30 - dynamicSize) + "]");
+            long estimate = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    java.time.Duration.ofSeconds(5), allocator::estimatedUsed);
+            assertThat(estimate).isEqualTo(dynamicSize);
+        } finally {
+            release.countDown();
+            fallBack.join(10_000);
+        }
+        assertThat(allocator.used()).isEqualTo(dynamicSize + 1);
+        assertThat(allocator.estimatedUsed()).isEqualTo(dynamicSize + 1);
     }
 }
