@@ -14,7 +14,8 @@ import java.util.Objects;
  * <p>Instances come from {@link #parse(String)}, which accepts only the strict textual forms
  * (dotted decimal without leading zeros for IPv4, RFC 4291 text for IPv6, no zone identifiers)
  * and never resolves a host name, or from {@link #of(InetAddress)}. {@link #toString()} gives the
- * canonical form (RFC 5952 for IPv6), which parses back to an equal address.
+ * canonical form (RFC 5952 for IPv6, IPv4-mapped addresses as {@code ::ffff:a.b.c.d}), which
+ * parses back to an equal address.
  *
  * <p>A parse error's message quotes the input once, with control, bidi and line-separator
  * characters escaped and anything past the first 100 characters cut off (the full length is
@@ -244,12 +245,22 @@ public final class IpAddress implements Comparable<IpAddress> {
      * (lower-case hexadecimal, no leading zeros, the longest run of two or more zero groups
      * shortened to {@code ::}, the first such run on a tie).
      *
+     * <p>An IPv4-mapped IPv6 address, one in {@code ::ffff:0:0/96}, is written in the mixed form
+     * that RFC 5952 section 5 recommends, {@code ::ffff:} followed by the IPv4 address in dotted
+     * decimal ({@code ::ffff:10.96.0.1}, not {@code ::ffff:a60:1}), as Go's {@code netip.Addr}
+     * writes it. Every other IPv6 address is written in hexadecimal, those with an IPv4 address
+     * embedded in some other way included ({@code ::a60:1}, {@code 64:ff9b::a60:1}), again as
+     * {@code netip.Addr} does.
+     *
      * @return the canonical form, which {@link #parse(String)} turns back into an equal address
      */
     @Override
     public String toString() {
         if (family == IpFamily.IPV4) {
-            return (low >>> 24) + "." + ((low >>> 16) & 0xFF) + "." + ((low >>> 8) & 0xFF) + "." + (low & 0xFF);
+            return dottedDecimal(low);
+        }
+        if (high == 0 && (low >>> 32) == 0xFFFFL) {
+            return "::ffff:" + dottedDecimal(low & 0xFFFF_FFFFL);
         }
         int[] groups = new int[8];
         for (int i = 0; i < 4; i++) {
@@ -286,6 +297,10 @@ public final class IpAddress implements Comparable<IpAddress> {
             sb.append(Integer.toHexString(groups[i]));
         }
         return sb.toString();
+    }
+
+    private static String dottedDecimal(long value) {
+        return (value >>> 24) + "." + ((value >>> 16) & 0xFF) + "." + ((value >>> 8) & 0xFF) + "." + (value & 0xFF);
     }
 
     // ---- parsing -------------------------------------------------------------------------------

@@ -292,8 +292,10 @@ public final class ServiceCidr {
     }
 
     /**
-     * Returns the canonical text, {@code network/prefix-length}, which {@link #parse(String)}
-     * turns back into an equal CIDR.
+     * Returns the canonical text, {@code network/prefix-length} with the network address as
+     * {@link IpAddress#toString()} writes it, which {@link #parse(String)} turns back into an equal
+     * CIDR. A network inside {@code ::ffff:0:0/96} is written in the mixed form, as Go's
+     * {@code netip.Prefix} writes it: {@code ::ffff:10.96.0.0/108}, {@code ::ffff:0.0.0.0/96}.
      *
      * @return the canonical form, for example {@code "10.96.0.0/12"}
      */

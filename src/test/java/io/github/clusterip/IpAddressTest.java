@@ -69,8 +69,9 @@ class IpAddressTest {
         "'FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'",
         "'1:2:3:4:5:6:1.2.3.4',                     '1:2:3:4:5:6:102:304'",
         "'::10.0.0.1',                              '::a00:1'",
-        "'::ffff:10.0.0.1',                         '::ffff:a00:1'",
-        "'::FFFF:192.168.1.1',                      '::ffff:c0a8:101'",
+        "'::ffff:10.0.0.1',                         '::ffff:10.0.0.1'",
+        "'::FFFF:192.168.1.1',                      '::ffff:192.168.1.1'",
+        "'::ffff:a00:1',                            '::ffff:10.0.0.1'",
     })
     void parsesIpv6AndPrintsRfc5952(String text, String canonical) throws UnknownHostException {
         IpAddress ip = IpAddress.parse(text);
@@ -93,6 +94,59 @@ class IpAddressTest {
         // Java turns a mapped address into an Inet4Address; IpAddress keeps the IPv6 family.
         assertThat(mapped.toInetAddress()).isInstanceOf(Inet6Address.class);
         assertThat(mapped.toInetAddress().getAddress()).containsExactly(expected);
+    }
+
+    // ---- IPv4-mapped addresses in the mixed form ----------------------------------------------
+
+    // RFC 5952 section 5 recommends the mixed form for IPv4-mapped addresses. Go does the same, and
+    // only for those: in Go's src/net/netip/netip.go, Addr.String() writes "::ffff:" and the dotted
+    // quad when Is4In6() (the upper 64 bits zero and the next 32 bits 0xffff), and every other IPv6
+    // address, IPv4-compatible, NAT64, SIIT and ISATAP ones included, in hexadecimal (string6).
+    @ParameterizedTest
+    @CsvSource({
+        // IPv4-mapped, ::ffff:0:0/96: mixed, from its first address to its last
+        "'::ffff:1.2.3.4',                   '::ffff:1.2.3.4'",
+        "'::ffff:102:304',                   '::ffff:1.2.3.4'",
+        "'0:0:0:0:0:ffff:10.96.0.1',         '::ffff:10.96.0.1'",
+        "'::ffff:0:0',                       '::ffff:0.0.0.0'",
+        "'::ffff:0.0.0.1',                   '::ffff:0.0.0.1'",
+        "'::ffff:ffff:ffff',                 '::ffff:255.255.255.255'",
+        "'::FFFF:7F00:1',                    '::ffff:127.0.0.1'",
+        // just outside ::ffff:0:0/96 on either side: hexadecimal
+        "'::fffe:ffff:ffff',                 '::fffe:ffff:ffff'",
+        "'::1:0:0:0',                        '::1:0:0:0'",
+        "'::1:ffff:1.2.3.4',                 '::1:ffff:102:304'",
+        "'1::ffff:1.2.3.4',                  '1::ffff:102:304'",
+        // other embeddings of IPv4 are not the mapped form: hexadecimal, as in Go
+        "'::1.2.3.4',                        '::102:304'",         // IPv4-compatible (deprecated)
+        "'::0.0.0.1',                        '::1'",
+        "'64:ff9b::1.2.3.4',                 '64:ff9b::102:304'",  // NAT64, RFC 6052
+        "'::ffff:0:1.2.3.4',                 '::ffff:0:102:304'",  // SIIT IPv4-translated, RFC 2765
+        "'fe80::5efe:1.2.3.4',               'fe80::5efe:102:304'", // ISATAP, RFC 5214
+        "'2002:102:304::',                   '2002:102:304::'",    // 6to4, RFC 3056
+    })
+    void onlyIpv4MappedAddressesPrintInTheMixedForm(String text, String canonical) {
+        IpAddress ip = IpAddress.parse(text);
+        assertThat(ip.family()).isEqualTo(IpFamily.IPV6);
+        assertThat(ip.toString()).isEqualTo(canonical);
+        assertThat(IpAddress.parse(canonical)).isEqualTo(ip);
+        assertThat(javaBytes16(canonical)).containsExactly(ip.toBytes());
+    }
+
+    @Test
+    void everyMappedAddressPrintsItsIpv4AddressAsJavaWritesIt() {
+        qt().withFixedSeed(SEED).withExamples(2000).forAll(integers().all()).checkAssert(v -> {
+            byte[] v4 = {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) (int) v};
+            byte[] mapped = new byte[16];
+            mapped[10] = (byte) 0xff;
+            mapped[11] = (byte) 0xff;
+            System.arraycopy(v4, 0, mapped, 12, 4);
+            IpAddress ip = IpAddress.of(inet6Of(mapped));
+            String text = ip.toString();
+            assertThat(text).isEqualTo("::ffff:" + inetOf(v4).getHostAddress());
+            assertThat(IpAddress.parse(text)).isEqualTo(ip);
+            assertThat(IpAddress.parse(text).family()).isEqualTo(IpFamily.IPV6);
+        });
     }
 
     // ---- round trip against java.net.InetAddress ----------------------------------------------
@@ -149,6 +203,12 @@ class IpAddressTest {
         assertThat(rfc5952(b)).isEqualTo("2001::1:0:0:1");
         b[3] = 1;
         assertThat(rfc5952(b)).isEqualTo("2001:1::1:0:0:1"); // tie: the first run
+        byte[] mapped = new byte[16];
+        mapped[10] = (byte) 0xff;
+        mapped[11] = (byte) 0xff;
+        mapped[12] = (byte) 192;
+        mapped[15] = 1;
+        assertThat(rfc5952(mapped)).isEqualTo("::ffff:192.0.0.1");
     }
 
     // ---- ordering -----------------------------------------------------------------------------
@@ -348,10 +408,14 @@ class IpAddressTest {
 
     /**
      * Independent RFC 5952 formatter: tries run lengths from longest to shortest and takes the
-     * first position holding such a run; runs of length 1 are never compressed.
+     * first position holding such a run; runs of length 1 are never compressed. IPv4-mapped
+     * addresses take the mixed form of section 5.
      */
     private static String rfc5952(byte[] b) {
         int[] g = groups(b);
+        if (g[0] == 0 && g[1] == 0 && g[2] == 0 && g[3] == 0 && g[4] == 0 && g[5] == 0xffff) {
+            return "::ffff:" + (b[12] & 0xff) + "." + (b[13] & 0xff) + "." + (b[14] & 0xff) + "." + (b[15] & 0xff);
+        }
         int start = -1;
         int length = 0;
         search:

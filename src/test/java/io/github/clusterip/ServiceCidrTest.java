@@ -44,7 +44,7 @@ class ServiceCidrTest {
         Stream<Arguments> v4 = Stream.of("10.0.0.0", "0.0.0.0", "255.255.255.255", "192.168.77.129")
                 .flatMap(base -> IntStream.rangeClosed(0, 32).mapToObj(p -> Arguments.of(base, p)));
         Stream<Arguments> v6 = Stream.of("fd00::", "2001:db8::", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-                        "fd12:3456:789a:bcde:f012:3456:789a:bcde")
+                        "fd12:3456:789a:bcde:f012:3456:789a:bcde", "::ffff:192.168.77.129")
                 .flatMap(base -> IntStream.rangeClosed(0, 128).mapToObj(p -> Arguments.of(base, p)));
         return Stream.concat(v4, v6);
     }
@@ -338,10 +338,44 @@ class ServiceCidrTest {
         "2001:DB8::/32,                 2001:db8::/32",
         "2001:0db8:0000::/48,           2001:db8::/48",
         "fd00:0:0:0:0:0:0:0/8,          fd00::/8",
-        "::ffff:10.0.0.0/120,           ::ffff:a00:0/120",
+        "::ffff:10.0.0.0/120,           ::ffff:10.0.0.0/120",
+        "::ffff:a00:0/120,              ::ffff:10.0.0.0/120",
+        "::FFFF:0:0/96,                 ::ffff:0.0.0.0/96",
+        "0:0:0:0:0:ffff:a60:0/108,      ::ffff:10.96.0.0/108",
+        "::ffff:255.255.255.255/128,    ::ffff:255.255.255.255/128",
+        "::/96,                         ::/96",
+        "::10.0.0.0/120,                ::a00:0/120",
+        "64:ff9b::/96,                  64:ff9b::/96",
+        "64:ff9b::10.96.0.0/108,        64:ff9b::a60:0/108",
+        "::fffe:0:0/95,                 ::fffe:0:0/95",
     })
     void toStringIsCanonical(String input, String canonical) {
         assertThat(ServiceCidr.parse(input).toString()).isEqualTo(canonical);
+        assertThat(ServiceCidr.parse(canonical)).isEqualTo(ServiceCidr.parse(input));
+    }
+
+    // Go's netip.Prefix.String() (src/net/netip/netip.go) is the address's String() + "/" + bits,
+    // so an IPv4-mapped network is written "::ffff:a.b.c.d/n" there too.
+    @Test
+    void anIpv4MappedCidrReadsInTheMixedFormThroughout() {
+        ServiceCidr c = ServiceCidr.parse("::ffff:a60:0/108");
+        assertThat(c.toString()).isEqualTo("::ffff:10.96.0.0/108");
+        assertThat(c.family()).isEqualTo(IpFamily.IPV6);
+        assertThat(c.staticBand()).map(IpRange::toString).contains("::ffff:10.96.0.1 - ::ffff:10.96.1.0");
+        assertThat(c.dynamicBand()).map(IpRange::toString).contains("::ffff:10.96.1.1 - ::ffff:10.111.255.255");
+        // the host-bits hint names the network in the same form, and a network just below
+        // ::ffff:0:0/96 stays hexadecimal
+        assertThatThrownBy(() -> ServiceCidr.parse("::ffff:10.96.0.5/108"))
+                .hasMessage("invalid CIDR \"::ffff:10.96.0.5/108\": ::ffff:10.96.0.5/108 has host bits set;"
+                        + " did you mean ::ffff:10.96.0.0/108?");
+        assertThatThrownBy(() -> ServiceCidr.parse("::ffff:0:0/95")).hasMessageEndingWith("did you mean ::fffe:0:0/95?");
+        // a snapshot names the range in the same form and restores from it
+        ClusterIpAllocator allocator = ClusterIpAllocator.create(c);
+        IpAddress address = IpAddress.parse("::ffff:10.96.0.10");
+        allocator.allocate(address);
+        RangeAllocation snapshot = allocator.snapshot();
+        assertThat(snapshot.range()).isEqualTo("::ffff:10.96.0.0/108");
+        assertThat(ClusterIpAllocator.fromSnapshot(snapshot).isAllocated(address)).isTrue();
     }
 
     // ---- helpers ------------------------------------------------------------------------------
