@@ -13,9 +13,9 @@ import java.util.Objects;
  *
  * <p>Instances come from {@link #parse(String)}, which accepts only the strict textual forms
  * (dotted decimal without leading zeros for IPv4, RFC 4291 text for IPv6, no zone identifiers)
- * and never resolves a host name, or from {@link #of(InetAddress)}. {@link #toString()} gives the
- * canonical form (RFC 5952 for IPv6, IPv4-mapped addresses as {@code ::ffff:a.b.c.d}), which
- * parses back to an equal address.
+ * and never resolves a host name, or from {@link #of(InetAddress)} and {@link #of(byte[])}.
+ * {@link #toString()} gives the canonical form (RFC 5952 for IPv6, IPv4-mapped addresses as
+ * {@code ::ffff:a.b.c.d}), which parses back to an equal address.
  *
  * <p>A parse error's message quotes the input once, with control, bidi and line-separator
  * characters escaped and anything past the first 100 characters cut off (the full length is
@@ -114,10 +114,35 @@ public final class IpAddress implements Comparable<IpAddress> {
                         + ": zone identifiers are not supported");
             }
         }
-        if (bytes.length == 4) {
-            return ipv4(readLong(bytes, 0, 4));
+        return of(bytes);
+    }
+
+    /**
+     * Returns the address with the given bytes, in network byte order: the inverse of
+     * {@link #toBytes()}. Four bytes make an IPv4 address and sixteen an IPv6 address; sixteen
+     * bytes of an IPv4-mapped address ({@code ::ffff:a.b.c.d}) stay an IPv6 address.
+     *
+     * <p>The bytes are read once and not kept: changing the array afterwards does not change the
+     * address.
+     *
+     * @param bytes 4 or 16 bytes, most significant first
+     * @return the address
+     * @throws IllegalArgumentException if {@code bytes} is neither 4 nor 16 bytes long; the message
+     *     names its length
+     * @throws NullPointerException if {@code bytes} is null
+     */
+    public static IpAddress of(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        switch (bytes.length) {
+            case 4 -> {
+                return ipv4(readLong(bytes, 0, 4));
+            }
+            case 16 -> {
+                return ipv6(readLong(bytes, 0, 8), readLong(bytes, 8, 8));
+            }
+            default -> throw new IllegalArgumentException("invalid IP address bytes: " + bytes.length
+                    + " byte" + (bytes.length == 1 ? "" : "s") + ", expected 4 (IPv4) or 16 (IPv6)");
         }
-        return ipv6(readLong(bytes, 0, 8), readLong(bytes, 8, 8));
     }
 
     /**

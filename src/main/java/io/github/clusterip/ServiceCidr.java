@@ -234,6 +234,22 @@ public final class ServiceCidr {
     }
 
     /**
+     * Returns one of the two bands: the same as {@link #staticBand()} for {@link Band#STATIC} and
+     * {@link #dynamicBand()} for {@link Band#DYNAMIC}.
+     *
+     * @param band the band to return
+     * @return that band's range, or empty if the band holds no address in this CIDR
+     * @throws NullPointerException if {@code band} is null
+     */
+    public Optional<IpRange> band(Band band) {
+        Objects.requireNonNull(band, "band");
+        return switch (band) {
+            case STATIC -> staticBand();
+            case DYNAMIC -> dynamicBand();
+        };
+    }
+
+    /**
      * Tells whether an address lies in this CIDR's block, network and broadcast addresses included.
      *
      * @param address the address to test

@@ -304,6 +304,71 @@ class IpAddressTest {
     void nullArgumentsAreRejected() {
         assertThatThrownBy(() -> IpAddress.parse(null)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> IpAddress.of((InetAddress) null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> IpAddress.of((byte[]) null)).isInstanceOf(NullPointerException.class);
+    }
+
+    // ---- of(byte[]) ---------------------------------------------------------------------------
+
+    @Test
+    void ofBytesIsTheInverseOfToBytes() {
+        qt().withFixedSeed(SEED).withExamples(2000)
+                .forAll(longs().all(), longs().all(), integers().between(0, 255))
+                .checkAssert((high, low, zeroMask) -> {
+                    byte[] v6 = bytes16(high, low, zeroMask);
+                    IpAddress ip6 = IpAddress.of(v6);
+                    assertThat(ip6.family()).isEqualTo(IpFamily.IPV6);
+                    assertThat(ip6).isEqualTo(IpAddress.of(inet6Of(v6)));
+                    assertThat(ip6.toBytes()).containsExactly(v6);
+                    assertThat(IpAddress.of(ip6.toBytes())).isEqualTo(ip6);
+
+                    byte[] v4 = {(byte) (high >>> 24), (byte) (high >>> 16), (byte) (high >>> 8), (byte) (long) high};
+                    IpAddress ip4 = IpAddress.of(v4);
+                    assertThat(ip4.family()).isEqualTo(IpFamily.IPV4);
+                    assertThat(ip4).isEqualTo(IpAddress.of(inetOf(v4)));
+                    assertThat(ip4.toBytes()).containsExactly(v4);
+                });
+    }
+
+    @Test
+    void ofBytesWorkedExamples() {
+        assertThat(IpAddress.of(new byte[] {10, 96, 0, 1})).isEqualTo(ip("10.96.0.1"));
+        assertThat(IpAddress.of(new byte[] {(byte) 255, (byte) 255, (byte) 255, (byte) 255})).isEqualTo(ip("255.255.255.255"));
+        assertThat(IpAddress.of(new byte[16])).isEqualTo(ip("::"));
+        byte[] fd00 = new byte[16];
+        fd00[0] = (byte) 0xfd;
+        fd00[15] = 1;
+        assertThat(IpAddress.of(fd00)).isEqualTo(ip("fd00::1"));
+    }
+
+    @Test
+    void ofBytesKeepsAMappedAddressIpv6() {
+        // unlike InetAddress.getByAddress, which turns these 16 bytes into an Inet4Address
+        byte[] mapped = ip("::ffff:10.0.0.1").toBytes();
+        IpAddress ip = IpAddress.of(mapped);
+        assertThat(ip.family()).isEqualTo(IpFamily.IPV6);
+        assertThat(ip).isEqualTo(ip("::ffff:10.0.0.1")).isNotEqualTo(ip("10.0.0.1"));
+        assertThat(ip.toString()).isEqualTo("::ffff:10.0.0.1");
+    }
+
+    @Test
+    void ofBytesDoesNotKeepTheArray() {
+        byte[] bytes = {10, 96, 0, 1};
+        IpAddress ip = IpAddress.of(bytes);
+        bytes[3] = 99;
+        assertThat(ip).isEqualTo(ip("10.96.0.1"));
+        byte[] bytes16 = ip("fd00::1").toBytes();
+        IpAddress ip6 = IpAddress.of(bytes16);
+        Arrays.fill(bytes16, (byte) 0x55);
+        assertThat(ip6).isEqualTo(ip("fd00::1"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3, 5, 6, 8, 15, 17, 20, 32, 1_000_000})
+    void ofBytesRejectsOtherLengthsNamingTheLength(int length) {
+        assertThatThrownBy(() -> IpAddress.of(new byte[length]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("invalid IP address bytes: " + length + (length == 1 ? " byte" : " bytes")
+                        + ", expected 4 (IPv4) or 16 (IPv6)");
     }
 
     // ---- toBigInteger -------------------------------------------------------------------------

@@ -78,6 +78,7 @@ class ServiceCidrTest {
 
         // static band: network+1 .. network+offset, absent when the offset is 0
         Optional<IpRange> staticBand = c.staticBand();
+        assertThat(c.band(Band.STATIC)).as(where).isEqualTo(staticBand);
         if (offset.signum() == 0) {
             assertThat(staticBand).as(where).isEmpty();
         } else {
@@ -90,6 +91,7 @@ class ServiceCidrTest {
 
         // dynamic band: network+offset+1 .. last usable
         Optional<IpRange> dynamicBand = c.dynamicBand();
+        assertThat(c.band(Band.DYNAMIC)).as(where).isEqualTo(dynamicBand);
         BigInteger lastUsable = net.add(usable);
         BigInteger dynamicFirst = net.add(offset).add(BigInteger.ONE);
         if (dynamicFirst.compareTo(lastUsable) > 0) {
@@ -376,6 +378,25 @@ class ServiceCidrTest {
         RangeAllocation snapshot = allocator.snapshot();
         assertThat(snapshot.range()).isEqualTo("::ffff:10.96.0.0/108");
         assertThat(ClusterIpAllocator.fromSnapshot(snapshot).isAllocated(address)).isTrue();
+    }
+
+    // ---- band(Band) ---------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @CsvSource({
+        "10.96.0.0/24, 10.96.0.1 - 10.96.0.16, 10.96.0.17 - 10.96.0.254",
+        "10.96.0.0/28, ,                       10.96.0.1 - 10.96.0.14",
+        "10.96.0.0/31, ,                       ",
+        "fd00::/120,   fd00::1 - fd00::10,     fd00::11 - fd00::ff",
+        "fd00::/128,   ,                       ",
+    })
+    void bandReturnsTheNamedBand(String cidr, String staticBand, String dynamicBand) {
+        ServiceCidr c = ServiceCidr.parse(cidr);
+        assertThat(c.band(Band.STATIC).map(IpRange::toString)).isEqualTo(Optional.ofNullable(staticBand));
+        assertThat(c.band(Band.DYNAMIC).map(IpRange::toString)).isEqualTo(Optional.ofNullable(dynamicBand));
+        assertThat(c.band(Band.STATIC)).isEqualTo(c.staticBand());
+        assertThat(c.band(Band.DYNAMIC)).isEqualTo(c.dynamicBand());
+        assertThatThrownBy(() -> c.band(null)).isInstanceOf(NullPointerException.class);
     }
 
     // ---- helpers ------------------------------------------------------------------------------
