@@ -284,6 +284,17 @@ class BogusInputTest {
         }
     }
 
+    @Test
+    void aRangeAllocationDescribesAHostileRangeSafely() {
+        assertThat(new RangeAllocation("10.96.0.0/24", new byte[] {1}).toString())
+                .isEqualTo("RangeAllocation[range=\"10.96.0.0/24\", data(1 bytes)=01]");
+        String forged = new RangeAllocation("10.96.0.0/24]\nINFO forged \u202e", new byte[0]).toString();
+        assertThat(forged).isEqualTo("RangeAllocation[range=\"10.96.0.0/24]\\nINFO forged \\u202e\", data(0 bytes)=]");
+        String huge = new RangeAllocation(LONG_OCTET + "/24", new byte[0]).toString();
+        assertThat(huge.length()).as(huge).isLessThan(200);
+        assertThat(huge).contains("(1000009 characters)");
+    }
+
     private static String messageOf(Kind kind, String input) {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class, () -> kind.parser.apply(input));
