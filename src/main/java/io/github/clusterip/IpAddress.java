@@ -1,5 +1,6 @@
 package io.github.clusterip;
 
+import io.github.clusterip.internal.Messages;
 import java.math.BigInteger;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -12,8 +13,13 @@ import java.util.Objects;
  *
  * <p>Instances come from {@link #parse(String)}, which accepts only the strict textual forms
  * (dotted decimal without leading zeros for IPv4, RFC 4291 text for IPv6, no zone identifiers)
- * and never resolves a host name, or from {@link #of(InetAddress)}. {@link #toString()} gives the
- * canonical form (RFC 5952 for IPv6), which parses back to an equal address.
+ * and never resolves a host name, or from {@link #of(InetAddress)} and {@link #of(byte[])}.
+ * {@link #toString()} gives the canonical form (RFC 5952 for IPv6, IPv4-mapped addresses as
+ * {@code ::ffff:a.b.c.d}), which parses back to an equal address.
+ *
+ * <p>A parse error's message quotes the input once, with control, bidi and line-separator
+ * characters escaped and anything past the first 100 characters cut off (the full length is
+ * given instead), so that no input, however long or hostile, makes a long or multi-line message.
  *
  * <p>Addresses are ordered IPv4 before IPv6, then numerically.
  *
@@ -57,14 +63,26 @@ public final class IpAddress implements Comparable<IpAddress> {
      * @param text the address text
      * @return the address
      * @throws IllegalArgumentException if {@code text} is not a valid address; the message quotes
-     *     the input and says what is wrong with it
+     *     the input once, escaped and shortened as needed (see below), and says what is wrong with it
      * @throws NullPointerException if {@code text} is null
      */
     public static IpAddress parse(String text) {
         Objects.requireNonNull(text, "text");
+        try {
+            return parseOrExplain(text);
+        } catch (Malformed e) {
+            throw new IllegalArgumentException("invalid IP address " + Messages.quote(text) + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Parses as {@link #parse(String)} does, but a failure is a {@link Malformed} whose message is
+     * the problem alone, so that a caller parsing a larger text can quote that text instead.
+     */
+    static IpAddress parseOrExplain(String text) {
         String problem = precheck(text);
         if (problem != null) {
-            throw invalid(text, problem);
+            throw new Malformed(problem);
         }
         if (text.indexOf(':') >= 0) {
             return parseIpv6(text);
@@ -72,7 +90,7 @@ public final class IpAddress implements Comparable<IpAddress> {
         if (text.indexOf('.') >= 0) {
             return ipv4(parseIpv4(text, 0, text.length()));
         }
-        throw invalid(text, "is neither an IPv4 address (a.b.c.d) nor an IPv6 address");
+        throw new Malformed("is neither an IPv4 address (a.b.c.d) nor an IPv6 address");
     }
 
     /**
@@ -92,14 +110,39 @@ public final class IpAddress implements Comparable<IpAddress> {
         if (address instanceof Inet6Address) {
             Inet6Address v6 = (Inet6Address) address;
             if (v6.getScopeId() != 0 || v6.getScopedInterface() != null) {
-                throw new IllegalArgumentException("invalid IP address \"" + address.getHostAddress()
-                        + "\": zone identifiers are not supported");
+                throw new IllegalArgumentException("invalid IP address " + Messages.quote(address.getHostAddress())
+                        + ": zone identifiers are not supported");
             }
         }
-        if (bytes.length == 4) {
-            return ipv4(readLong(bytes, 0, 4));
+        return of(bytes);
+    }
+
+    /**
+     * Returns the address with the given bytes, in network byte order: the inverse of
+     * {@link #toBytes()}. Four bytes make an IPv4 address and sixteen an IPv6 address; sixteen
+     * bytes of an IPv4-mapped address ({@code ::ffff:a.b.c.d}) stay an IPv6 address.
+     *
+     * <p>The bytes are read once and not kept: changing the array afterwards does not change the
+     * address.
+     *
+     * @param bytes 4 or 16 bytes, most significant first
+     * @return the address
+     * @throws IllegalArgumentException if {@code bytes} is neither 4 nor 16 bytes long; the message
+     *     names its length
+     * @throws NullPointerException if {@code bytes} is null
+     */
+    public static IpAddress of(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        switch (bytes.length) {
+            case 4 -> {
+                return ipv4(readLong(bytes, 0, 4));
+            }
+            case 16 -> {
+                return ipv6(readLong(bytes, 0, 8), readLong(bytes, 8, 8));
+            }
+            default -> throw new IllegalArgumentException("invalid IP address bytes: " + bytes.length
+                    + " byte" + (bytes.length == 1 ? "" : "s") + ", expected 4 (IPv4) or 16 (IPv6)");
         }
-        return ipv6(readLong(bytes, 0, 8), readLong(bytes, 8, 8));
     }
 
     /**
@@ -227,12 +270,22 @@ public final class IpAddress implements Comparable<IpAddress> {
      * (lower-case hexadecimal, no leading zeros, the longest run of two or more zero groups
      * shortened to {@code ::}, the first such run on a tie).
      *
+     * <p>An IPv4-mapped IPv6 address, one in {@code ::ffff:0:0/96}, is written in the mixed form
+     * that RFC 5952 section 5 recommends, {@code ::ffff:} followed by the IPv4 address in dotted
+     * decimal ({@code ::ffff:10.96.0.1}, not {@code ::ffff:a60:1}), as Go's {@code netip.Addr}
+     * writes it. Every other IPv6 address is written in hexadecimal, those with an IPv4 address
+     * embedded in some other way included ({@code ::a60:1}, {@code 64:ff9b::a60:1}), again as
+     * {@code netip.Addr} does.
+     *
      * @return the canonical form, which {@link #parse(String)} turns back into an equal address
      */
     @Override
     public String toString() {
         if (family == IpFamily.IPV4) {
-            return (low >>> 24) + "." + ((low >>> 16) & 0xFF) + "." + ((low >>> 8) & 0xFF) + "." + (low & 0xFF);
+            return dottedDecimal(low);
+        }
+        if (high == 0 && (low >>> 32) == 0xFFFFL) {
+            return "::ffff:" + dottedDecimal(low & 0xFFFF_FFFFL);
         }
         int[] groups = new int[8];
         for (int i = 0; i < 4; i++) {
@@ -271,10 +324,36 @@ public final class IpAddress implements Comparable<IpAddress> {
         return sb.toString();
     }
 
+    private static String dottedDecimal(long value) {
+        return (value >>> 24) + "." + ((value >>> 16) & 0xFF) + "." + ((value >>> 8) & 0xFF) + "." + (value & 0xFF);
+    }
+
     // ---- parsing -------------------------------------------------------------------------------
 
-    static IllegalArgumentException invalid(String text, String problem) {
-        return new IllegalArgumentException("invalid IP address \"" + text + "\": " + problem);
+    /** The most characters of one octet, group or prefix length that a message shows. */
+    private static final int PART_SHOWN = 20;
+
+    /**
+     * What is wrong with an address text, without the text itself: {@link #parse(String)} and
+     * {@link ServiceCidr#parse(String)} each put it after their own quote of the whole input.
+     */
+    static final class Malformed extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        Malformed(String problem) {
+            super(problem);
+        }
+
+        /** Skips the stack trace: every instance is caught and replaced by its caller. */
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /** Quotes one part of an input (an octet, a group), escaped and cut short like the input. */
+    static String quotePart(String part) {
+        return Messages.quote(part, PART_SHOWN);
     }
 
     /** Problems that make any address text invalid, whatever its family; null if none. */
@@ -305,7 +384,7 @@ public final class IpAddress implements Comparable<IpAddress> {
         return Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
 
-    /** Parses text[from, to) as a dotted-decimal IPv4 address; errors quote the whole text. */
+    /** Parses text[from, to) as a dotted-decimal IPv4 address. */
     private static long parseIpv4(String text, int from, int to) {
         long value = 0;
         int octets = 0;
@@ -317,23 +396,23 @@ public final class IpAddress implements Comparable<IpAddress> {
             }
             String octet = text.substring(i, j);
             if (octet.isEmpty()) {
-                throw invalid(text, "has an empty octet");
+                throw new Malformed("has an empty octet");
             }
             for (int k = 0; k < octet.length(); k++) {
                 char c = octet.charAt(k);
                 if (c < '0' || c > '9') {
-                    throw invalid(text, "octet \"" + octet + "\" is not a decimal number");
+                    throw new Malformed("octet " + quotePart(octet) + " is not a decimal number");
                 }
             }
             if (octet.length() > 1 && octet.charAt(0) == '0') {
-                throw invalid(text, "octet \"" + octet + "\" has a leading zero (octal forms are not accepted)");
+                throw new Malformed("octet " + quotePart(octet) + " has a leading zero (octal forms are not accepted)");
             }
             if (octet.length() > 3 || Integer.parseInt(octet) > 255) {
-                throw invalid(text, "octet \"" + octet + "\" is greater than 255");
+                throw new Malformed("octet " + quotePart(octet) + " is greater than 255");
             }
             octets++;
             if (octets > 4) {
-                throw invalid(text, "has more than 4 octets");
+                throw new Malformed("has more than 4 octets");
             }
             value = (value << 8) | Integer.parseInt(octet);
             if (j == to) {
@@ -342,7 +421,7 @@ public final class IpAddress implements Comparable<IpAddress> {
             i = j + 1;
         }
         if (octets != 4) {
-            throw invalid(text, "has " + octets + " octet" + (octets == 1 ? "" : "s") + ", expected 4");
+            throw new Malformed("has " + octets + " octet" + (octets == 1 ? "" : "s") + ", expected 4");
         }
         return value;
     }
@@ -357,7 +436,7 @@ public final class IpAddress implements Comparable<IpAddress> {
             ellipsis = 0;
             i = 2;
         } else if (text.charAt(0) == ':') {
-            throw invalid(text, "starts with a single ':'");
+            throw new Malformed("starts with a single ':'");
         }
         while (i < length) {
             int j = i;
@@ -366,14 +445,14 @@ public final class IpAddress implements Comparable<IpAddress> {
             }
             String group = text.substring(i, j);
             if (group.isEmpty()) {
-                throw invalid(text, "has an empty group (\":::\" or a misplaced ':')");
+                throw new Malformed("has an empty group (\":::\" or a misplaced ':')");
             }
             if (group.indexOf('.') >= 0) {
                 if (j != length) {
-                    throw invalid(text, "an embedded IPv4 address may only stand at the end");
+                    throw new Malformed("an embedded IPv4 address may only stand at the end");
                 }
                 if (count > 6) {
-                    throw invalid(text, "has too many groups before the embedded IPv4 address");
+                    throw new Malformed("has too many groups before the embedded IPv4 address");
                 }
                 long v4 = parseIpv4(text, i, j);
                 groups[count++] = (int) (v4 >>> 16);
@@ -381,18 +460,18 @@ public final class IpAddress implements Comparable<IpAddress> {
                 break;
             }
             if (group.length() > 4) {
-                throw invalid(text, "group \"" + group + "\" has more than 4 hexadecimal digits");
+                throw new Malformed("group " + quotePart(group) + " has more than 4 hexadecimal digits");
             }
             int value = 0;
             for (int k = 0; k < group.length(); k++) {
                 int digit = Character.digit(group.charAt(k), 16);
                 if (digit < 0 || group.charAt(k) > 'f') {
-                    throw invalid(text, "group \"" + group + "\" is not a hexadecimal number");
+                    throw new Malformed("group " + quotePart(group) + " is not a hexadecimal number");
                 }
                 value = (value << 4) | digit;
             }
             if (count == 8) {
-                throw invalid(text, "has more than 8 groups");
+                throw new Malformed("has more than 8 groups");
             }
             groups[count++] = value;
             if (j == length) {
@@ -400,24 +479,24 @@ public final class IpAddress implements Comparable<IpAddress> {
             }
             if (j + 1 < length && text.charAt(j + 1) == ':') {
                 if (ellipsis >= 0) {
-                    throw invalid(text, "contains \"::\" more than once");
+                    throw new Malformed("contains \"::\" more than once");
                 }
                 ellipsis = count;
                 i = j + 2;
             } else {
                 i = j + 1;
                 if (i == length) {
-                    throw invalid(text, "ends with a single ':'");
+                    throw new Malformed("ends with a single ':'");
                 }
             }
         }
         if (ellipsis < 0) {
             if (count != 8) {
-                throw invalid(text, "has " + count + " groups, expected 8 (or \"::\" for zero groups)");
+                throw new Malformed("has " + count + " groups, expected 8 (or \"::\" for zero groups)");
             }
         } else {
             if (count >= 8) {
-                throw invalid(text, "\"::\" must stand for at least one zero group, but there are already 8 groups");
+                throw new Malformed("\"::\" must stand for at least one zero group, but there are already 8 groups");
             }
             int shift = 8 - count;
             for (int k = count - 1; k >= ellipsis; k--) {

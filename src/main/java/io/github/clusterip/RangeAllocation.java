@@ -1,5 +1,6 @@
 package io.github.clusterip;
 
+import io.github.clusterip.internal.Messages;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -70,7 +71,9 @@ public record RangeAllocation(String range, byte[] data) {
     }
 
     /**
-     * Returns the range and the bytes in hexadecimal, the latter cut short after 64 bytes.
+     * Returns the range and the bytes in hexadecimal, the latter cut short after 64 bytes. The
+     * range text, which may come from anywhere, is quoted, escaped and cut short as parse errors
+     * quote their input, for example {@code RangeAllocation[range="10.96.0.0/24", data(1 bytes)=01]}.
      *
      * @return a description for logs
      */
@@ -78,6 +81,6 @@ public record RangeAllocation(String range, byte[] data) {
     public String toString() {
         HexFormat hex = HexFormat.of();
         String bytes = data.length <= 64 ? hex.formatHex(data) : hex.formatHex(data, 0, 64) + "...";
-        return "RangeAllocation[range=" + range + ", data(" + data.length + " bytes)=" + bytes + "]";
+        return "RangeAllocation[range=" + Messages.quote(range) + ", data(" + data.length + " bytes)=" + bytes + "]";
     }
 }

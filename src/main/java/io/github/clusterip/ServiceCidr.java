@@ -1,5 +1,6 @@
 package io.github.clusterip;
 
+import io.github.clusterip.internal.Messages;
 import java.math.BigInteger;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,6 +46,11 @@ public final class ServiceCidr {
      * network address: a CIDR with host bits set is rejected, and the message names the network
      * that was probably meant.
      *
+     * <p>A parse error's message quotes the input once, escaped and shortened as
+     * {@link IpAddress#parse(String)} quotes it, then says what is wrong, the address part's
+     * problem included: {@code invalid CIDR "10.96.0.256/24": the address is invalid: octet "256"
+     * is greater than 255}.
+     *
      * @param text the CIDR text, for example {@code "10.96.0.0/12"} or {@code "fd00:10:96::/108"}
      * @return the CIDR
      * @throws IllegalArgumentException if {@code text} is not a valid CIDR; the message quotes the
@@ -70,11 +76,15 @@ public final class ServiceCidr {
         }
         String addressText = text.substring(0, slash);
         String prefixText = text.substring(slash + 1);
+        if (addressText.isEmpty()) {
+            throw invalid(text, "has no address before the '/'");
+        }
         IpAddress address;
         try {
-            address = IpAddress.parse(addressText);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid CIDR \"" + text + "\": " + e.getMessage(), e);
+            address = IpAddress.parseOrExplain(addressText);
+        } catch (IpAddress.Malformed e) {
+            // The problem alone: the input is quoted once, here, and not again for its address part.
+            throw invalid(text, "the address is invalid: " + e.getMessage());
         }
         int bits = address.family().bitLength();
         if (prefixText.isEmpty()) {
@@ -83,14 +93,16 @@ public final class ServiceCidr {
         for (int i = 0; i < prefixText.length(); i++) {
             char c = prefixText.charAt(i);
             if (c < '0' || c > '9') {
-                throw invalid(text, "prefix length \"" + prefixText + "\" is not a decimal number");
+                throw invalid(text, "prefix length " + IpAddress.quotePart(prefixText) + " is not a decimal number");
             }
         }
         if (prefixText.length() > 1 && prefixText.charAt(0) == '0') {
-            throw invalid(text, "prefix length \"" + prefixText + "\" has a leading zero");
+            throw invalid(text, "prefix length " + IpAddress.quotePart(prefixText) + " has a leading zero");
         }
         if (prefixText.length() > 3 || Integer.parseInt(prefixText) > bits) {
-            throw invalid(text, "prefix length " + prefixText + " is out of range 0.." + bits + " for "
+            // Only digits by now, but maybe a million of them: a long one is quoted and cut short.
+            String shown = prefixText.length() <= 10 ? prefixText : IpAddress.quotePart(prefixText);
+            throw invalid(text, "prefix length " + shown + " is out of range 0.." + bits + " for "
                     + (bits == 32 ? "IPv4" : "IPv6"));
         }
         int prefix = Integer.parseInt(prefixText);
@@ -222,6 +234,22 @@ public final class ServiceCidr {
     }
 
     /**
+     * Returns one of the two bands: the same as {@link #staticBand()} for {@link Band#STATIC} and
+     * {@link #dynamicBand()} for {@link Band#DYNAMIC}.
+     *
+     * @param band the band to return
+     * @return that band's range, or empty if the band holds no address in this CIDR
+     * @throws NullPointerException if {@code band} is null
+     */
+    public Optional<IpRange> band(Band band) {
+        Objects.requireNonNull(band, "band");
+        return switch (band) {
+            case STATIC -> staticBand();
+            case DYNAMIC -> dynamicBand();
+        };
+    }
+
+    /**
      * Tells whether an address lies in this CIDR's block, network and broadcast addresses included.
      *
      * @param address the address to test
@@ -280,8 +308,10 @@ public final class ServiceCidr {
     }
 
     /**
-     * Returns the canonical text, {@code network/prefix-length}, which {@link #parse(String)}
-     * turns back into an equal CIDR.
+     * Returns the canonical text, {@code network/prefix-length} with the network address as
+     * {@link IpAddress#toString()} writes it, which {@link #parse(String)} turns back into an equal
+     * CIDR. A network inside {@code ::ffff:0:0/96} is written in the mixed form, as Go's
+     * {@code netip.Prefix} writes it: {@code ::ffff:10.96.0.0/108}, {@code ::ffff:0.0.0.0/96}.
      *
      * @return the canonical form, for example {@code "10.96.0.0/12"}
      */
@@ -373,6 +403,6 @@ public final class ServiceCidr {
     }
 
     private static IllegalArgumentException invalid(String text, String problem) {
-        return new IllegalArgumentException("invalid CIDR \"" + text + "\": " + problem);
+        return new IllegalArgumentException("invalid CIDR " + Messages.quote(text) + ": " + problem);
     }
 }

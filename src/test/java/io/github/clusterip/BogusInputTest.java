@@ -2,8 +2,10 @@ package io.github.clusterip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.github.clusterip.internal.Messages;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
@@ -82,7 +84,7 @@ class BogusInputTest {
                 address("[::1]", "brackets are not part of an address"),
                 address("[10.0.0.1]", "brackets are not part of an address"),
                 // colons and groups
-                address(":::", "has an empty group"),
+                address(":::", "has an empty group (\":::\" or a misplaced ':')"),
                 address("1:::2", "has an empty group"),
                 address("1::2::3", "contains \"::\" more than once"),
                 address("::1::", "contains \"::\" more than once"),
@@ -152,9 +154,9 @@ class BogusInputTest {
                 cidr("0.0.0.1/0", "0.0.0.1/0 has host bits set; did you mean 0.0.0.0/0?"),
                 cidr("fd00::1/64", "fd00::1/64 has host bits set; did you mean fd00::/64?"),
                 cidr("2001:db8::1:0/100", "did you mean 2001:db8::/100?"),
-                cidr("10.96.0.256/24", "invalid IP address \"10.96.0.256\": octet \"256\" is greater than 255"),
-                cidr("010.96.0.0/12", "octet \"010\" has a leading zero"),
-                cidr("/24", "invalid IP address \"\": is empty"),
+                cidr("10.96.0.256/24", "\": the address is invalid: octet \"256\" is greater than 255"),
+                cidr("010.96.0.0/12", "the address is invalid: octet \"010\" has a leading zero"),
+                cidr("/24", "has no address before the '/'"),
                 cidr("fe80::%eth0/64", "zone identifiers"),
                 cidr("[fd00::]/64", "brackets are not part of an address"),
                 cidr("localhost/8", "is neither an IPv4 address"),
@@ -163,11 +165,159 @@ class BogusInputTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("bogus")
-    void rejectsWithAMessageThatQuotesTheInputAndSaysWhy(Kind kind, String input, String fragment) {
-        assertThatThrownBy(() -> kind.parser.apply(input))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("\"" + input + "\"")
-                .hasMessageContaining(fragment);
+    void rejectsWithAMessageThatQuotesTheInputOnceAndSaysWhy(Kind kind, String input, String fragment) {
+        String message = messageOf(kind, input);
+        assertThat(message)
+                .startsWith((kind == Kind.ADDRESS ? "invalid IP address " : "invalid CIDR ") + Messages.quote(input) + ": ")
+                .contains(fragment);
+        // once, unless the reason itself quotes the same text (":::")
+        assertThat(occurrences(message, Messages.quote(input))).as(message)
+                .isEqualTo(1 + occurrences(fragment, Messages.quote(input)));
+        if (kind == Kind.CIDR) {
+            // the address part's problem is told without quoting the address part again
+            assertThat(message).doesNotContain("invalid IP address");
+        }
+    }
+
+    // ---- hostile input: long texts and control characters --------------------------------------
+
+    private static final int MILLION = 1_000_000;
+
+    /** The issue's reproducer: a valid-looking start and a fourth octet of a million digits. */
+    private static final String LONG_OCTET = "1.1.1." + "1".repeat(MILLION);
+
+    // The first argument names the case: a display name holding a million-character input would
+    // be a million characters long.
+    static Stream<Arguments> huge() {
+        return Stream.of(
+                Arguments.of("octet of 10^6 digits", Kind.ADDRESS, LONG_OCTET),
+                Arguments.of("embedded IPv4 octet of 10^6 digits", Kind.ADDRESS, "::ffff:1.1.1." + "1".repeat(MILLION)),
+                Arguments.of("octet of 10^6 letters", Kind.ADDRESS, "1.1." + "x".repeat(MILLION) + ".1"),
+                Arguments.of("group of 10^6 digits", Kind.ADDRESS, "fd00::" + "f".repeat(MILLION)),
+                Arguments.of("group of 10^6 non-digits", Kind.ADDRESS, "fd00:" + "g".repeat(MILLION) + "::"),
+                Arguments.of("10^6 letters", Kind.ADDRESS, "x".repeat(MILLION)),
+                Arguments.of("10^6 groups", Kind.ADDRESS, "1:".repeat(MILLION / 2) + "1"),
+                Arguments.of("address with an octet of 10^6 digits", Kind.CIDR, LONG_OCTET + "/24"),
+                Arguments.of("address of 10^6 letters", Kind.CIDR, "x".repeat(MILLION) + "/24"),
+                Arguments.of("prefix length of 10^6 digits", Kind.CIDR, "10.96.0.0/" + "1".repeat(MILLION)),
+                Arguments.of("prefix length of 10^6 letters", Kind.CIDR, "10.96.0.0/" + "x".repeat(MILLION)),
+                Arguments.of("prefix length of 10^6 digits, leading zero", Kind.CIDR, "10.96.0.0/0" + "1".repeat(MILLION)),
+                Arguments.of("10^6 slashes", Kind.CIDR, "10.96.0.0" + "/".repeat(MILLION)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("huge")
+    void aHugeInputMakesAShortMessageThatQuotesItOnce(String name, Kind kind, String input) {
+        String message = messageOf(kind, input);
+        assertThat(message.length()).as(message).isLessThan(300);
+        assertThat(message).contains("(" + input.length() + " characters)");
+        assertThat(occurrences(message, Messages.quote(input))).as(message).isOne();
+        // no more than the first 100 characters of the input are shown, and only there
+        assertThat(message).doesNotContain(input.substring(0, Messages.MAX_QUOTED + 1));
+    }
+
+    @Test
+    void theIssuesReproducerReadsWell() {
+        assertThat(messageOf(Kind.ADDRESS, LONG_OCTET)).isEqualTo("invalid IP address \"1.1.1." + "1".repeat(94)
+                + "...\" (1000006 characters): octet \"" + "1".repeat(20) + "...\" (1000000 characters)"
+                + " is greater than 255");
+    }
+
+    static Stream<Arguments> forging() {
+        return Stream.of(
+                address("10.0.0.1\nINFO forged log line", "contains whitespace"),
+                address("10.0.0.1\r\nINFO forged log line", "contains whitespace"),
+                address("10.0.0.1\u2028INFO forged log line", "contains whitespace"),
+                address("10.0.0.1\u2029INFO forged log line", "contains whitespace"),
+                address("10.0.0.1\u0085INFO", "octet \"1\\u0085INFO\" is not a decimal number"), // NEL
+                address("10.0.0.\u00001", "octet \"\\u00001\" is not a decimal number"),
+                address("fd00::\u0000", "group \"\\u0000\" is not a hexadecimal number"),
+                address("\u202e10.0.0.1", "octet \"\\u202e10\" is not a decimal number"),
+                address("10.0.\u202e0.1", "octet \"\\u202e0\" is not a decimal number"),
+                address("fd00::\u2066a\u2069", "group \"\\u2066a\\u2069\" is not a hexadecimal number"),
+                address("\u001bc10.0.0.1", "octet \"\\u001bc10\" is not a decimal number"), // ESC c: terminal reset
+                address("10.0.0.1\u007f", "octet \"1\\u007f\" is not a decimal number"),
+                address("10.0.0.\"1", "octet \"\\\"1\" is not a decimal number"),
+                address("10.0.0.\\1", "octet \"\\\\1\" is not a decimal number"),
+                cidr("10.96.0.0/24\nINFO forged log line", "contains whitespace"),
+                cidr("10.96.0.\u00000/24", "octet \"\\u00000\" is not a decimal number"),
+                cidr("10.96.0.0/2\u00004", "prefix length \"2\\u00004\" is not a decimal number"),
+                cidr("10.96.0.0/\u202e42", "prefix length \"\\u202e42\" is not a decimal number"),
+                cidr("10.96.\u202e0.0/24", "octet \"\\u202e0\" is not a decimal number"),
+                cidr("fd00::/64\u2028INFO forged log line", "contains whitespace"),
+                cidr("fd00::\u001bc/64", "group \"\\u001bc\" is not a hexadecimal number"));
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("forging")
+    void controlAndBidiCharactersAreEscaped(Kind kind, String input, String fragment) {
+        String message = messageOf(kind, input);
+        assertThat(message).contains(Messages.quote(input)).contains(fragment);
+        assertThat(occurrences(message, Messages.quote(input))).as(message).isOne();
+        assertNoUnsafeCharacter(message);
+    }
+
+    @Test
+    void aLongRunOfControlCharactersStillMakesABoundedMessage() {
+        // every shown character becomes a six-character escape; the cut keeps the message bounded
+        for (String unsafe : List.of("\u202e", "\u0000", "\n", "\u2028")) {
+            for (Kind kind : Kind.values()) {
+                String message = messageOf(kind, "10.0.0.1" + unsafe.repeat(MILLION));
+                assertThat(message.length()).as(message).isLessThan(Messages.MAX_QUOTED * 6 + 200);
+                assertNoUnsafeCharacter(message);
+            }
+        }
+    }
+
+    @Test
+    void aRangeAllocationWithAHostileRangeGetsTheSameSafeMessage() {
+        // ClusterIpAllocator wraps ServiceCidr's message; the range text comes from stored state
+        for (String range : List.of(LONG_OCTET + "/24", "10.96.0.0/24\nINFO forged log line", "\u202e10.96.0.0/24")) {
+            assertThatThrownBy(() -> ClusterIpAllocator.fromSnapshot(new RangeAllocation(range, new byte[0])))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> {
+                        String message = e.getMessage();
+                        assertThat(message).startsWith("invalid RangeAllocation: invalid CIDR " + Messages.quote(range) + ": ");
+                        assertThat(message.length()).as(message).isLessThan(350);
+                        assertNoUnsafeCharacter(message);
+                    });
+        }
+    }
+
+    @Test
+    void aRangeAllocationDescribesAHostileRangeSafely() {
+        assertThat(new RangeAllocation("10.96.0.0/24", new byte[] {1}).toString())
+                .isEqualTo("RangeAllocation[range=\"10.96.0.0/24\", data(1 bytes)=01]");
+        String forged = new RangeAllocation("10.96.0.0/24]\nINFO forged \u202e", new byte[0]).toString();
+        assertThat(forged).isEqualTo("RangeAllocation[range=\"10.96.0.0/24]\\nINFO forged \\u202e\", data(0 bytes)=]");
+        String huge = new RangeAllocation(LONG_OCTET + "/24", new byte[0]).toString();
+        assertThat(huge.length()).as(huge).isLessThan(200);
+        assertThat(huge).contains("(1000009 characters)");
+    }
+
+    private static String messageOf(Kind kind, String input) {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> kind.parser.apply(input));
+        return e.getMessage();
+    }
+
+    private static int occurrences(String text, String part) {
+        int count = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    /** Fails if the text holds a character that could break a line, reorder text or hide. */
+    private static void assertNoUnsafeCharacter(String text) {
+        text.codePoints().forEach(c -> {
+            int type = Character.getType(c);
+            assertThat(type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE)
+                    .as("U+%04X in %s", c, text)
+                    .isFalse();
+        });
     }
 
     @Test

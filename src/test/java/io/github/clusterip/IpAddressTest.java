@@ -69,8 +69,9 @@ class IpAddressTest {
         "'FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'",
         "'1:2:3:4:5:6:1.2.3.4',                     '1:2:3:4:5:6:102:304'",
         "'::10.0.0.1',                              '::a00:1'",
-        "'::ffff:10.0.0.1',                         '::ffff:a00:1'",
-        "'::FFFF:192.168.1.1',                      '::ffff:c0a8:101'",
+        "'::ffff:10.0.0.1',                         '::ffff:10.0.0.1'",
+        "'::FFFF:192.168.1.1',                      '::ffff:192.168.1.1'",
+        "'::ffff:a00:1',                            '::ffff:10.0.0.1'",
     })
     void parsesIpv6AndPrintsRfc5952(String text, String canonical) throws UnknownHostException {
         IpAddress ip = IpAddress.parse(text);
@@ -93,6 +94,59 @@ class IpAddressTest {
         // Java turns a mapped address into an Inet4Address; IpAddress keeps the IPv6 family.
         assertThat(mapped.toInetAddress()).isInstanceOf(Inet6Address.class);
         assertThat(mapped.toInetAddress().getAddress()).containsExactly(expected);
+    }
+
+    // ---- IPv4-mapped addresses in the mixed form ----------------------------------------------
+
+    // RFC 5952 section 5 recommends the mixed form for IPv4-mapped addresses. Go does the same, and
+    // only for those: in Go's src/net/netip/netip.go, Addr.String() writes "::ffff:" and the dotted
+    // quad when Is4In6() (the upper 64 bits zero and the next 32 bits 0xffff), and every other IPv6
+    // address, IPv4-compatible, NAT64, SIIT and ISATAP ones included, in hexadecimal (string6).
+    @ParameterizedTest
+    @CsvSource({
+        // IPv4-mapped, ::ffff:0:0/96: mixed, from its first address to its last
+        "'::ffff:1.2.3.4',                   '::ffff:1.2.3.4'",
+        "'::ffff:102:304',                   '::ffff:1.2.3.4'",
+        "'0:0:0:0:0:ffff:10.96.0.1',         '::ffff:10.96.0.1'",
+        "'::ffff:0:0',                       '::ffff:0.0.0.0'",
+        "'::ffff:0.0.0.1',                   '::ffff:0.0.0.1'",
+        "'::ffff:ffff:ffff',                 '::ffff:255.255.255.255'",
+        "'::FFFF:7F00:1',                    '::ffff:127.0.0.1'",
+        // just outside ::ffff:0:0/96 on either side: hexadecimal
+        "'::fffe:ffff:ffff',                 '::fffe:ffff:ffff'",
+        "'::1:0:0:0',                        '::1:0:0:0'",
+        "'::1:ffff:1.2.3.4',                 '::1:ffff:102:304'",
+        "'1::ffff:1.2.3.4',                  '1::ffff:102:304'",
+        // other embeddings of IPv4 are not the mapped form: hexadecimal, as in Go
+        "'::1.2.3.4',                        '::102:304'",         // IPv4-compatible (deprecated)
+        "'::0.0.0.1',                        '::1'",
+        "'64:ff9b::1.2.3.4',                 '64:ff9b::102:304'",  // NAT64, RFC 6052
+        "'::ffff:0:1.2.3.4',                 '::ffff:0:102:304'",  // SIIT IPv4-translated, RFC 2765
+        "'fe80::5efe:1.2.3.4',               'fe80::5efe:102:304'", // ISATAP, RFC 5214
+        "'2002:102:304::',                   '2002:102:304::'",    // 6to4, RFC 3056
+    })
+    void onlyIpv4MappedAddressesPrintInTheMixedForm(String text, String canonical) {
+        IpAddress ip = IpAddress.parse(text);
+        assertThat(ip.family()).isEqualTo(IpFamily.IPV6);
+        assertThat(ip.toString()).isEqualTo(canonical);
+        assertThat(IpAddress.parse(canonical)).isEqualTo(ip);
+        assertThat(javaBytes16(canonical)).containsExactly(ip.toBytes());
+    }
+
+    @Test
+    void everyMappedAddressPrintsItsIpv4AddressAsJavaWritesIt() {
+        qt().withFixedSeed(SEED).withExamples(2000).forAll(integers().all()).checkAssert(v -> {
+            byte[] v4 = {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) (int) v};
+            byte[] mapped = new byte[16];
+            mapped[10] = (byte) 0xff;
+            mapped[11] = (byte) 0xff;
+            System.arraycopy(v4, 0, mapped, 12, 4);
+            IpAddress ip = IpAddress.of(inet6Of(mapped));
+            String text = ip.toString();
+            assertThat(text).isEqualTo("::ffff:" + inetOf(v4).getHostAddress());
+            assertThat(IpAddress.parse(text)).isEqualTo(ip);
+            assertThat(IpAddress.parse(text).family()).isEqualTo(IpFamily.IPV6);
+        });
     }
 
     // ---- round trip against java.net.InetAddress ----------------------------------------------
@@ -149,6 +203,12 @@ class IpAddressTest {
         assertThat(rfc5952(b)).isEqualTo("2001::1:0:0:1");
         b[3] = 1;
         assertThat(rfc5952(b)).isEqualTo("2001:1::1:0:0:1"); // tie: the first run
+        byte[] mapped = new byte[16];
+        mapped[10] = (byte) 0xff;
+        mapped[11] = (byte) 0xff;
+        mapped[12] = (byte) 192;
+        mapped[15] = 1;
+        assertThat(rfc5952(mapped)).isEqualTo("::ffff:192.0.0.1");
     }
 
     // ---- ordering -----------------------------------------------------------------------------
@@ -226,7 +286,7 @@ class IpAddressTest {
         Inet6Address scoped = Inet6Address.getByAddress(null, linkLocal, 1);
         assertThatThrownBy(() -> IpAddress.of(scoped))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("zone identifiers are not supported");
+                .hasMessage("invalid IP address \"" + scoped.getHostAddress() + "\": zone identifiers are not supported");
         // the same bytes without a scope are fine
         assertThat(IpAddress.of(Inet6Address.getByAddress(null, linkLocal, -1))).isEqualTo(ip("fe80::1"));
     }
@@ -244,6 +304,71 @@ class IpAddressTest {
     void nullArgumentsAreRejected() {
         assertThatThrownBy(() -> IpAddress.parse(null)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> IpAddress.of((InetAddress) null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> IpAddress.of((byte[]) null)).isInstanceOf(NullPointerException.class);
+    }
+
+    // ---- of(byte[]) ---------------------------------------------------------------------------
+
+    @Test
+    void ofBytesIsTheInverseOfToBytes() {
+        qt().withFixedSeed(SEED).withExamples(2000)
+                .forAll(longs().all(), longs().all(), integers().between(0, 255))
+                .checkAssert((high, low, zeroMask) -> {
+                    byte[] v6 = bytes16(high, low, zeroMask);
+                    IpAddress ip6 = IpAddress.of(v6);
+                    assertThat(ip6.family()).isEqualTo(IpFamily.IPV6);
+                    assertThat(ip6).isEqualTo(IpAddress.of(inet6Of(v6)));
+                    assertThat(ip6.toBytes()).containsExactly(v6);
+                    assertThat(IpAddress.of(ip6.toBytes())).isEqualTo(ip6);
+
+                    byte[] v4 = {(byte) (high >>> 24), (byte) (high >>> 16), (byte) (high >>> 8), (byte) (long) high};
+                    IpAddress ip4 = IpAddress.of(v4);
+                    assertThat(ip4.family()).isEqualTo(IpFamily.IPV4);
+                    assertThat(ip4).isEqualTo(IpAddress.of(inetOf(v4)));
+                    assertThat(ip4.toBytes()).containsExactly(v4);
+                });
+    }
+
+    @Test
+    void ofBytesWorkedExamples() {
+        assertThat(IpAddress.of(new byte[] {10, 96, 0, 1})).isEqualTo(ip("10.96.0.1"));
+        assertThat(IpAddress.of(new byte[] {(byte) 255, (byte) 255, (byte) 255, (byte) 255})).isEqualTo(ip("255.255.255.255"));
+        assertThat(IpAddress.of(new byte[16])).isEqualTo(ip("::"));
+        byte[] fd00 = new byte[16];
+        fd00[0] = (byte) 0xfd;
+        fd00[15] = 1;
+        assertThat(IpAddress.of(fd00)).isEqualTo(ip("fd00::1"));
+    }
+
+    @Test
+    void ofBytesKeepsAMappedAddressIpv6() {
+        // unlike InetAddress.getByAddress, which turns these 16 bytes into an Inet4Address
+        byte[] mapped = ip("::ffff:10.0.0.1").toBytes();
+        IpAddress ip = IpAddress.of(mapped);
+        assertThat(ip.family()).isEqualTo(IpFamily.IPV6);
+        assertThat(ip).isEqualTo(ip("::ffff:10.0.0.1")).isNotEqualTo(ip("10.0.0.1"));
+        assertThat(ip.toString()).isEqualTo("::ffff:10.0.0.1");
+    }
+
+    @Test
+    void ofBytesDoesNotKeepTheArray() {
+        byte[] bytes = {10, 96, 0, 1};
+        IpAddress ip = IpAddress.of(bytes);
+        bytes[3] = 99;
+        assertThat(ip).isEqualTo(ip("10.96.0.1"));
+        byte[] bytes16 = ip("fd00::1").toBytes();
+        IpAddress ip6 = IpAddress.of(bytes16);
+        Arrays.fill(bytes16, (byte) 0x55);
+        assertThat(ip6).isEqualTo(ip("fd00::1"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3, 5, 6, 8, 15, 17, 20, 32, 1_000_000})
+    void ofBytesRejectsOtherLengthsNamingTheLength(int length) {
+        assertThatThrownBy(() -> IpAddress.of(new byte[length]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("invalid IP address bytes: " + length + (length == 1 ? " byte" : " bytes")
+                        + ", expected 4 (IPv4) or 16 (IPv6)");
     }
 
     // ---- toBigInteger -------------------------------------------------------------------------
@@ -348,10 +473,14 @@ class IpAddressTest {
 
     /**
      * Independent RFC 5952 formatter: tries run lengths from longest to shortest and takes the
-     * first position holding such a run; runs of length 1 are never compressed.
+     * first position holding such a run; runs of length 1 are never compressed. IPv4-mapped
+     * addresses take the mixed form of section 5.
      */
     private static String rfc5952(byte[] b) {
         int[] g = groups(b);
+        if (g[0] == 0 && g[1] == 0 && g[2] == 0 && g[3] == 0 && g[4] == 0 && g[5] == 0xffff) {
+            return "::ffff:" + (b[12] & 0xff) + "." + (b[13] & 0xff) + "." + (b[14] & 0xff) + "." + (b[15] & 0xff);
+        }
         int start = -1;
         int length = 0;
         search:

@@ -44,7 +44,7 @@ class ServiceCidrTest {
         Stream<Arguments> v4 = Stream.of("10.0.0.0", "0.0.0.0", "255.255.255.255", "192.168.77.129")
                 .flatMap(base -> IntStream.rangeClosed(0, 32).mapToObj(p -> Arguments.of(base, p)));
         Stream<Arguments> v6 = Stream.of("fd00::", "2001:db8::", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-                        "fd12:3456:789a:bcde:f012:3456:789a:bcde")
+                        "fd12:3456:789a:bcde:f012:3456:789a:bcde", "::ffff:192.168.77.129")
                 .flatMap(base -> IntStream.rangeClosed(0, 128).mapToObj(p -> Arguments.of(base, p)));
         return Stream.concat(v4, v6);
     }
@@ -78,6 +78,7 @@ class ServiceCidrTest {
 
         // static band: network+1 .. network+offset, absent when the offset is 0
         Optional<IpRange> staticBand = c.staticBand();
+        assertThat(c.band(Band.STATIC)).as(where).isEqualTo(staticBand);
         if (offset.signum() == 0) {
             assertThat(staticBand).as(where).isEmpty();
         } else {
@@ -90,6 +91,7 @@ class ServiceCidrTest {
 
         // dynamic band: network+offset+1 .. last usable
         Optional<IpRange> dynamicBand = c.dynamicBand();
+        assertThat(c.band(Band.DYNAMIC)).as(where).isEqualTo(dynamicBand);
         BigInteger lastUsable = net.add(usable);
         BigInteger dynamicFirst = net.add(offset).add(BigInteger.ONE);
         if (dynamicFirst.compareTo(lastUsable) > 0) {
@@ -338,10 +340,63 @@ class ServiceCidrTest {
         "2001:DB8::/32,                 2001:db8::/32",
         "2001:0db8:0000::/48,           2001:db8::/48",
         "fd00:0:0:0:0:0:0:0/8,          fd00::/8",
-        "::ffff:10.0.0.0/120,           ::ffff:a00:0/120",
+        "::ffff:10.0.0.0/120,           ::ffff:10.0.0.0/120",
+        "::ffff:a00:0/120,              ::ffff:10.0.0.0/120",
+        "::FFFF:0:0/96,                 ::ffff:0.0.0.0/96",
+        "0:0:0:0:0:ffff:a60:0/108,      ::ffff:10.96.0.0/108",
+        "::ffff:255.255.255.255/128,    ::ffff:255.255.255.255/128",
+        "::/96,                         ::/96",
+        "::10.0.0.0/120,                ::a00:0/120",
+        "64:ff9b::/96,                  64:ff9b::/96",
+        "64:ff9b::10.96.0.0/108,        64:ff9b::a60:0/108",
+        "::fffe:0:0/95,                 ::fffe:0:0/95",
     })
     void toStringIsCanonical(String input, String canonical) {
         assertThat(ServiceCidr.parse(input).toString()).isEqualTo(canonical);
+        assertThat(ServiceCidr.parse(canonical)).isEqualTo(ServiceCidr.parse(input));
+    }
+
+    // Go's netip.Prefix.String() (src/net/netip/netip.go) is the address's String() + "/" + bits,
+    // so an IPv4-mapped network is written "::ffff:a.b.c.d/n" there too.
+    @Test
+    void anIpv4MappedCidrReadsInTheMixedFormThroughout() {
+        ServiceCidr c = ServiceCidr.parse("::ffff:a60:0/108");
+        assertThat(c.toString()).isEqualTo("::ffff:10.96.0.0/108");
+        assertThat(c.family()).isEqualTo(IpFamily.IPV6);
+        assertThat(c.staticBand()).map(IpRange::toString).contains("::ffff:10.96.0.1 - ::ffff:10.96.1.0");
+        assertThat(c.dynamicBand()).map(IpRange::toString).contains("::ffff:10.96.1.1 - ::ffff:10.111.255.255");
+        // the host-bits hint names the network in the same form, and a network just below
+        // ::ffff:0:0/96 stays hexadecimal
+        assertThatThrownBy(() -> ServiceCidr.parse("::ffff:10.96.0.5/108"))
+                .hasMessage("invalid CIDR \"::ffff:10.96.0.5/108\": ::ffff:10.96.0.5/108 has host bits set;"
+                        + " did you mean ::ffff:10.96.0.0/108?");
+        assertThatThrownBy(() -> ServiceCidr.parse("::ffff:0:0/95")).hasMessageEndingWith("did you mean ::fffe:0:0/95?");
+        // a snapshot names the range in the same form and restores from it
+        ClusterIpAllocator allocator = ClusterIpAllocator.create(c);
+        IpAddress address = IpAddress.parse("::ffff:10.96.0.10");
+        allocator.allocate(address);
+        RangeAllocation snapshot = allocator.snapshot();
+        assertThat(snapshot.range()).isEqualTo("::ffff:10.96.0.0/108");
+        assertThat(ClusterIpAllocator.fromSnapshot(snapshot).isAllocated(address)).isTrue();
+    }
+
+    // ---- band(Band) ---------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @CsvSource({
+        "10.96.0.0/24, 10.96.0.1 - 10.96.0.16, 10.96.0.17 - 10.96.0.254",
+        "10.96.0.0/28, ,                       10.96.0.1 - 10.96.0.14",
+        "10.96.0.0/31, ,                       ",
+        "fd00::/120,   fd00::1 - fd00::10,     fd00::11 - fd00::ff",
+        "fd00::/128,   ,                       ",
+    })
+    void bandReturnsTheNamedBand(String cidr, String staticBand, String dynamicBand) {
+        ServiceCidr c = ServiceCidr.parse(cidr);
+        assertThat(c.band(Band.STATIC).map(IpRange::toString)).isEqualTo(Optional.ofNullable(staticBand));
+        assertThat(c.band(Band.DYNAMIC).map(IpRange::toString)).isEqualTo(Optional.ofNullable(dynamicBand));
+        assertThat(c.band(Band.STATIC)).isEqualTo(c.staticBand());
+        assertThat(c.band(Band.DYNAMIC)).isEqualTo(c.dynamicBand());
+        assertThatThrownBy(() -> c.band(null)).isInstanceOf(NullPointerException.class);
     }
 
     // ---- helpers ------------------------------------------------------------------------------

@@ -20,20 +20,41 @@ public final class Messages {
 
     /**
      * Returns {@code text} in double quotes, fit for a one-line message: backslash and double
-     * quote are escaped with a backslash, line breaks, tabs and NUL as {@code \n}, {@code \r},
-     * {@code \t} and {@code \0}, and every other control, format (bidi controls among them),
-     * line or paragraph separator or unpaired surrogate character as {@code \}{@code uXXXX}. A
-     * text longer than {@value #MAX_QUOTED} characters is cut to its first {@value #MAX_QUOTED},
-     * followed by {@code ...} inside the quotes and its full length after them, for example
-     * {@code "1.1.1.1111..." (1000006 characters)}.
+     * quote are escaped with a backslash, line feed, carriage return and tab as {@code \n},
+     * {@code \r} and {@code \t}, and every other control (NUL among them), format (bidi controls
+     * among them), line or paragraph separator, private-use, unassigned or unpaired surrogate
+     * character as {@code \}{@code uXXXX}. A text longer than {@value #MAX_QUOTED} characters is
+     * cut to its first {@value #MAX_QUOTED}, followed by {@code ...} inside the quotes and its
+     * full length after them, for example {@code "1.1.1.1111..." (1000006 characters)}.
      *
      * @param text the untrusted text
      * @return the quoted, escaped and possibly shortened text
      * @throws NullPointerException if {@code text} is null
      */
     public static String quote(CharSequence text) {
+        return quote(text, MAX_QUOTED);
+    }
+
+    /**
+     * Returns {@code text} quoted and escaped as {@link #quote(CharSequence)} does, but cut after
+     * {@code maxShown} characters instead of {@value #MAX_QUOTED}: for a part of an input (one
+     * octet, one group) that a message shows next to the whole input, quoted already.
+     *
+     * <p>A cut never separates the two halves of a surrogate pair: if it would, one character
+     * fewer is shown.
+     *
+     * @param text the untrusted text
+     * @param maxShown the most characters of {@code text} to show, at least 1
+     * @return the quoted, escaped and possibly shortened text
+     * @throws IllegalArgumentException if {@code maxShown} is less than 1
+     * @throws NullPointerException if {@code text} is null
+     */
+    public static String quote(CharSequence text, int maxShown) {
+        if (maxShown < 1) {
+            throw new IllegalArgumentException("maxShown must be at least 1, not " + maxShown);
+        }
         int length = text.length();
-        int shown = Math.min(length, MAX_QUOTED);
+        int shown = Math.min(length, maxShown);
         if (shown < length && Character.isHighSurrogate(text.charAt(shown - 1))
                 && Character.isLowSurrogate(text.charAt(shown))) {
             shown--; // do not cut a surrogate pair in two
@@ -58,8 +79,9 @@ public final class Messages {
                 case '\n' -> out.append("\\n");
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
-                case '\0' -> out.append("\\0");
                 default -> {
+                    // NUL gets the same hexadecimal escape as other controls: a backslash-zero
+                    // followed by a digit of the input would read as an octal escape.
                     if (Character.isSurrogate(c) || isUnsafe(c)) {
                         appendUnicodeEscape(out, c);
                     } else {
