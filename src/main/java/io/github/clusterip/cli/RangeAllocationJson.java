@@ -1,6 +1,7 @@
 package io.github.clusterip.cli;
 
 import io.github.clusterip.RangeAllocation;
+import io.github.clusterip.internal.Messages;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -20,6 +21,8 @@ final class RangeAllocationJson {
 
     /** The deepest nesting of objects and arrays accepted. */
     static final int MAX_DEPTH = 256;
+    /** The longest CIDR text: an IPv6 address in full with an embedded IPv4 address, and "/128". */
+    private static final int MAX_CIDR_LENGTH = 49;
     /** Member names longer than this are no member the reader keeps, so they are not built. */
     private static final int MAX_KEPT_NAME = 16;
 
@@ -97,6 +100,9 @@ final class RangeAllocationJson {
                         throw errorAt(valueAt, "\"range\" must be a string, found " + found());
                     }
                     range = readString(Integer.MAX_VALUE);
+                    if (range.length() > MAX_CIDR_LENGTH) {
+                        throw errorAt(valueAt, "\"range\" is too long for a CIDR: " + Messages.quote(range));
+                    }
                 } else if ("data".equals(name)) {
                     if (dataAt >= 0) {
                         throw errorAt(nameAt, "\"data\" is given twice (first at byte " + dataAt + ")");
