@@ -91,7 +91,7 @@ class CliTest {
 
     @Test
     void aDynamicAllocationFromTheStaticBandSaysSo() {
-        // A /28 has no static band... a /27 has 30 usable, 16 of them static: fill the dynamic band first.
+        // A /27 has 30 usable addresses, 16 of them static: the 15th dynamic allocation finds the dynamic band full.
         Console c = Console.run("allocate", "10.96.0.0/27", "--dynamic", "15", "--sequential");
         assertThat(c.code).isZero();
         List<String> lines = c.out().lines().toList();
