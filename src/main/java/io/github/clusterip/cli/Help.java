@@ -1,0 +1,126 @@
+package io.github.clusterip.cli;
+
+/** The help texts: one section per command, the exit codes, and the usage lines. */
+final class Help {
+
+    static final String USAGE = "usage: clusterip bands|allocate|inspect|convert|help ... "
+            + "(clusterip --help explains each command)";
+    static final String BANDS_USAGE = "usage: clusterip bands CIDR...";
+    static final String ALLOCATE_USAGE =
+            "usage: clusterip allocate CIDR [--static IP]... [--dynamic N] [--seed S] [--sequential]";
+    static final String INSPECT_USAGE = "usage: clusterip inspect [FILE|-] [--format F] [--range CIDR] "
+            + "[--addresses] [--max-bytes N]";
+    static final String CONVERT_USAGE = "usage: clusterip convert [FILE|-] --to F [--output FILE] [--format F] "
+            + "[--range CIDR] [--max-bytes N]";
+
+    private static final String INTRO = """
+            clusterip: Kubernetes Service ClusterIP bands, allocation and snapshots, as kube-apiserver does them.
+
+            usage:
+              clusterip bands CIDR...
+              clusterip allocate CIDR [--static IP]... [--dynamic N] [--seed S] [--sequential]
+              clusterip inspect [FILE|-] [--format F] [--range CIDR] [--addresses] [--max-bytes N]
+              clusterip convert [FILE|-] --to F [--output FILE] [--format F] [--range CIDR] [--max-bytes N]
+              clusterip help [COMMAND]    (also --help, -h, and COMMAND --help)
+              clusterip --version
+
+            """;
+
+    static final String BANDS = """
+            bands CIDR...
+              Prints, for each Service CIDR, its usable address count, the band offset, and the static
+              and dynamic bands (first and last address and size, or "none" for a band the CIDR lacks).
+            """;
+
+    static final String ALLOCATE = """
+            allocate CIDR [--static IP]... [--dynamic N] [--seed S] [--sequential]
+              Makes an empty allocator for CIDR, reserves each --static address, then allocates N addresses
+              as kube-apiserver does, printing one line per address: "reserved" or "allocated", the
+              address, and its band. It ends with the used and free counts of each band ("none" for a band
+              the CIDR lacks), also when an allocation is refused.
+              --static IP    reserves this address, in either band; give it again for more addresses.
+              --dynamic N    allocates N addresses, from the dynamic band first, then from the static
+                             band (default 0).
+              --seed S       seeds the random start of each search, so that a run can be repeated.
+              --sequential   searches each band from its first address instead of from a random one.
+            """;
+
+    static final String INSPECT = """
+            inspect [FILE|-] [--format F] [--range CIDR] [--addresses] [--max-bytes N]
+              Reads a snapshot from FILE, or from standard input when FILE is "-" or missing, and prints
+              its range, usable count, band offset, both bands with the used and free count of each, and
+              the total used count.
+              --format F     reads the input as F, one of: json (kube-apiserver's RangeAllocation object:
+                             "range" and base64 "data"; other members are ignored), raw (the
+                             RangeAllocation's data bytes alone, as stored; needs --range), compact
+                             (clusterip's compact snapshot). By default the form is told from the input:
+                             raw if --range is given, compact if it starts with "CIPS", json if it starts
+                             with '{'.
+              --range CIDR   the range of raw data, which does not hold it; implies --format raw.
+              --addresses    also prints each allocated address, in ascending order, after the counts.
+              --max-bytes N  refuses input longer than N bytes (default 67108864, 64 MiB; at most
+                             2147483639).
+            """;
+
+    static final String CONVERT = """
+            convert [FILE|-] --to F [--output FILE] [--format F] [--range CIDR] [--max-bytes N]
+              Reads a snapshot as inspect does, checks it in full, and writes it in another form.
+              --to F         writes the form F: json ({"range":"...","data":"..."} and a line feed),
+                             raw (the data bytes alone; the range is lost), or compact. The json and raw
+                             forms hold one bit per usable address, so they are refused for ranges of more
+                             than 2^24 addresses.
+              --output FILE  writes to FILE (replacing it) instead of standard output.
+              --format F     reads the input as F (json, raw or compact), as for inspect; by default the
+                             form is told from the input.
+              --range CIDR   the range of raw input data; implies --format raw.
+              --max-bytes N  refuses input longer than N bytes (default 67108864, 64 MiB).
+            """;
+
+    static final String HELP = """
+            help [COMMAND]
+              Prints this help, or the help of one command. --help and -h do the same, before or after a
+              command. --version prints the version of clusterip and of Java.
+            """;
+
+    static final String NUMBERS = """
+            Numbers are decimal digits with no leading zero; only --seed takes a minus sign (+5, -0, 05
+            and 5.0 are refused). A single-value option or a flag given twice is refused.
+            """;
+
+    static final String EXIT_CODES = """
+            exit codes:
+              0    success
+              1    an allocation was refused (the Kubernetes error is printed)
+              2    bad usage or bad input (one line on standard error says what is wrong)
+              3    a file could not be read or written
+              4    the Java heap ran out (raise it with the java option -Xmx)
+              5    internal error (a bug; please report the line printed)
+              141  standard output was closed (for example by "| head"); nothing is printed
+            """;
+
+    private Help() {
+    }
+
+    /** The whole help. */
+    static String all() {
+        return INTRO + "commands:\n" + indent(BANDS) + "\n" + indent(ALLOCATE) + "\n" + indent(INSPECT) + "\n"
+                + indent(CONVERT) + "\n" + indent(HELP) + "\n" + NUMBERS + "\n" + EXIT_CODES;
+    }
+
+    /** The help of one command, or null if there is no such command. */
+    static String of(String command) {
+        String section = switch (command) {
+            case "bands" -> BANDS;
+            case "allocate" -> ALLOCATE;
+            case "inspect" -> INSPECT;
+            case "convert" -> CONVERT;
+            case "help" -> HELP;
+            default -> null;
+        };
+        return section == null ? null : section + "\n" + NUMBERS + "\n" + EXIT_CODES;
+    }
+
+    private static String indent(String text) {
+        return text.indent(2);
+    }
+}

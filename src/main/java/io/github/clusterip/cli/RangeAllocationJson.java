@@ -1,0 +1,434 @@
+package io.github.clusterip.cli;
+
+import io.github.clusterip.RangeAllocation;
+import io.github.clusterip.internal.Messages;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * Reads and writes kube-apiserver's {@code RangeAllocation} as JSON, without a JSON library.
+ *
+ * <p>The reader is strict (RFC 8259): one object at the top, strings with the standard escapes
+ * only and valid UTF-8, numbers in JSON's grammar, the literals {@code true}, {@code false} and
+ * {@code null}, nothing but whitespace after the object, and nesting at most {@value #MAX_DEPTH}
+ * deep. It keeps only the two members it needs, {@code "range"} (a string) and {@code "data"}
+ * (standard base64 with padding, or {@code null} for no data, as Go writes a nil byte slice); every
+ * other member ({@code apiVersion}, {@code kind}, {@code metadata}, ...) is checked and skipped
+ * without being built, so the memory it takes is the size of those two strings, whatever else the
+ * input holds. Each error names the byte offset and what is wrong there.
+ */
+final class RangeAllocationJson {
+
+    /** The deepest nesting of objects and arrays accepted. */
+    static final int MAX_DEPTH = 256;
+    /** The longest CIDR text: an IPv6 address in full with an embedded IPv4 address, and "/128". */
+    private static final int MAX_CIDR_LENGTH = 49;
+    /** Member names longer than this are no member the reader keeps, so they are not built. */
+    private static final int MAX_KEPT_NAME = 16;
+
+    private final byte[] in;
+    private int pos;
+
+    private RangeAllocationJson(byte[] in) {
+        this.in = in;
+    }
+
+    /**
+     * Parses {@code json} as a RangeAllocation object.
+     *
+     * @throws Failure (bad input) naming the byte offset and the problem
+     */
+    static RangeAllocation read(byte[] json) {
+        return new RangeAllocationJson(json).readObject();
+    }
+
+    /** The object as this tool writes it: {@code {"range":"...","data":"..."}} and a line feed. */
+    static byte[] write(RangeAllocation allocation) {
+        String json = "{\"range\":" + string(allocation.range()) + ",\"data\":"
+                + string(Base64.getEncoder().encodeToString(allocation.data())) + "}\n";
+        return json.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A JSON string literal; the texts written here are ASCII, but any text is escaped correctly. */
+    private static String string(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.append('"').toString();
+    }
+
+    private RangeAllocation readObject() {
+        skipWhitespace();
+        if (pos >= in.length) {
+            throw error("the input is empty or only whitespace, where a JSON object was expected");
+        }
+        int objectStart = pos;
+        expect('{', "'{' to start the RangeAllocation object");
+        String range = null;
+        int rangeAt = -1;
+        byte[] data = null;
+        int dataAt = -1;
+        skipWhitespace();
+        if (peek() == '}') {
+            pos++;
+        } else {
+            while (true) {
+                skipWhitespace();
+                int nameAt = pos;
+                if (peek() != '"') {
+                    throw error("expected a member name in double quotes, found " + found());
+                }
+                String name = readString(MAX_KEPT_NAME);
+                skipWhitespace();
+                expect(':', "':' after the member name");
+                skipWhitespace();
+                int valueAt = pos;
+                if ("range".equals(name)) {
+                    if (rangeAt >= 0) {
+                        throw errorAt(nameAt, "\"range\" is given twice (first at byte " + rangeAt + ")");
+                    }
+                    rangeAt = nameAt;
+                    if (peek() != '"') {
+                        throw errorAt(valueAt, "\"range\" must be a string, found " + found());
+                    }
+                    range = readString(Integer.MAX_VALUE);
+                    if (range.length() > MAX_CIDR_LENGTH) {
+                        throw errorAt(valueAt, "\"range\" is too long for a CIDR: " + Messages.quote(range));
+                    }
+                } else if ("data".equals(name)) {
+                    if (dataAt >= 0) {
+                        throw errorAt(nameAt, "\"data\" is given twice (first at byte " + dataAt + ")");
+                    }
+                    dataAt = nameAt;
+                    data = readData(valueAt);
+                } else {
+                    skipValue(1);
+                }
+                skipWhitespace();
+                if (peek() == ',') {
+                    pos++;
+                } else if (peek() == '}') {
+                    pos++;
+                    break;
+                } else {
+                    throw error("expected ',' or '}' after a member of the object, found " + found());
+                }
+            }
+        }
+        skipWhitespace();
+        if (pos < in.length) {
+            throw error("expected the end of the input after the object, found " + found());
+        }
+        if (rangeAt < 0) {
+            throw errorAt(objectStart, "the object has no \"range\" member (the CIDR, for example \"10.96.0.0/12\")");
+        }
+        if (dataAt < 0) {
+            throw errorAt(objectStart, "the object has no \"data\" member (the bitmap in base64)");
+        }
+        return new RangeAllocation(range, data);
+    }
+
+    /** Reads the value of "data": a base64 string, or null for an empty bitmap. */
+    private byte[] readData(int valueAt) {
+        if (peek() == 'n') {
+            skipValue(1);
+            return new byte[0];
+        }
+        if (peek() != '"') {
+            throw errorAt(valueAt, "\"data\" must be a base64 string or null, found " + found());
+        }
+        String base64 = readString(Integer.MAX_VALUE);
+        if (base64.length() % 4 != 0) {
+            throw errorAt(valueAt, "\"data\" is not standard base64 with padding: its length, " + base64.length()
+                    + ", is not a multiple of 4");
+        }
+        try {
+            return Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw errorAt(valueAt, "\"data\" is not standard base64: " + e.getMessage());
+        }
+    }
+
+    /** Checks and skips one value of any kind; {@code depth} counts the enclosing arrays and objects. */
+    private void skipValue(int depth) {
+        switch (peek()) {
+            case '{' -> skipContainer(depth, '}');
+            case '[' -> skipContainer(depth, ']');
+            case '"' -> readString(0);
+            case 't' -> literal("true");
+            case 'f' -> literal("false");
+            case 'n' -> literal("null");
+            default -> {
+                if (peek() == '-' || (peek() >= '0' && peek() <= '9')) {
+                    skipNumber();
+                } else {
+                    throw error("expected a value, found " + found());
+                }
+            }
+        }
+    }
+
+    private void skipContainer(int depth, char close) {
+        if (depth >= MAX_DEPTH) {
+            throw error("objects and arrays are nested more than " + MAX_DEPTH + " deep");
+        }
+        boolean object = close == '}';
+        pos++;
+        skipWhitespace();
+        if (peek() == close) {
+            pos++;
+            return;
+        }
+        while (true) {
+            skipWhitespace();
+            if (object) {
+                if (peek() != '"') {
+                    throw error("expected a member name in double quotes, found " + found());
+                }
+                readString(0);
+                skipWhitespace();
+                expect(':', "':' after the member name");
+                skipWhitespace();
+            }
+            skipValue(depth + 1);
+            skipWhitespace();
+            if (peek() == ',') {
+                pos++;
+            } else if (peek() == close) {
+                pos++;
+                return;
+            } else {
+                throw error("expected ',' or '" + close + "' in " + (object ? "an object" : "an array")
+                        + ", found " + found());
+            }
+        }
+    }
+
+    private void literal(String word) {
+        for (int i = 0; i < word.length(); i++) {
+            if (pos + i >= in.length || in[pos + i] != word.charAt(i)) {
+                throw error("expected a value, found " + found());
+            }
+        }
+        pos += word.length();
+    }
+
+    /** Number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+    private void skipNumber() {
+        int start = pos;
+        if (peek() == '-') {
+            pos++;
+        }
+        if (peek() == '0') {
+            pos++;
+        } else if (!digits()) {
+            throw errorAt(start, "a number needs a digit after its minus sign");
+        }
+        if (peek() == '.') {
+            pos++;
+            if (!digits()) {
+                throw error("a number needs a digit after its decimal point, found " + found());
+            }
+        }
+        if (peek() == 'e' || peek() == 'E') {
+            pos++;
+            if (peek() == '+' || peek() == '-') {
+                pos++;
+            }
+            if (!digits()) {
+                throw error("a number needs a digit in its exponent, found " + found());
+            }
+        }
+        if (peek() >= '0' && peek() <= '9') {
+            throw errorAt(start, "a number must not start with 0 followed by more digits");
+        }
+    }
+
+    private boolean digits() {
+        int start = pos;
+        while (peek() >= '0' && peek() <= '9') {
+            pos++;
+        }
+        return pos > start;
+    }
+
+    /**
+     * Reads a string at {@code pos} (which holds its opening quote), checking every escape and every
+     * UTF-8 sequence. Returns its text if it has at most {@code keep} characters, otherwise null.
+     */
+    private String readString(int keep) {
+        int start = pos;
+        pos++;
+        StringBuilder text = keep > 0 ? new StringBuilder() : null;
+        int length = 0;
+        while (true) {
+            if (pos >= in.length) {
+                throw errorAt(start, "the string that starts here is not closed");
+            }
+            int b = in[pos] & 0xff;
+            int codePoint;
+            if (b == '"') {
+                pos++;
+                return text == null || length > keep ? null : text.toString();
+            } else if (b == '\\') {
+                codePoint = escape();
+            } else if (b < 0x20) {
+                throw error(String.format("a control character (0x%02x) in a string must be escaped", b));
+            } else if (b < 0x80) {
+                codePoint = b;
+                pos++;
+            } else {
+                codePoint = utf8();
+            }
+            length += Character.charCount(codePoint);
+            if (text != null && length <= keep) {
+                text.appendCodePoint(codePoint);
+            }
+        }
+    }
+
+    /** Reads one escape sequence at {@code pos}; a surrogate pair counts as one. */
+    private int escape() {
+        int at = pos;
+        if (pos + 1 >= in.length) {
+            throw errorAt(at, "the escape sequence is cut off");
+        }
+        char c = (char) in[pos + 1];
+        pos += 2;
+        switch (c) {
+            case '"', '\\', '/' -> {
+                return c;
+            }
+            case 'b' -> {
+                return '\b';
+            }
+            case 'f' -> {
+                return '\f';
+            }
+            case 'n' -> {
+                return '\n';
+            }
+            case 'r' -> {
+                return '\r';
+            }
+            case 't' -> {
+                return '\t';
+            }
+            case 'u' -> {
+                char unit = hex4(at);
+                if (Character.isHighSurrogate(unit)) {
+                    if (pos + 1 < in.length && in[pos] == '\\' && in[pos + 1] == 'u') {
+                        int lowAt = pos;
+                        pos += 2;
+                        char low = hex4(lowAt);
+                        if (Character.isLowSurrogate(low)) {
+                            return Character.toCodePoint(unit, low);
+                        }
+                    }
+                    throw errorAt(at, "\\u escape of a high surrogate not followed by a \\u escape of a low one");
+                }
+                if (Character.isLowSurrogate(unit)) {
+                    throw errorAt(at, "\\u escape of a low surrogate without a high one before it");
+                }
+                return unit;
+            }
+            default -> throw errorAt(at, "unknown escape sequence \\" + printable(in[at + 1]));
+        }
+    }
+
+    private char hex4(int escapeAt) {
+        if (pos + 4 > in.length) {
+            throw errorAt(escapeAt, "a \\u escape needs four hexadecimal digits");
+        }
+        int value = 0;
+        for (int i = 0; i < 4; i++) {
+            int digit = Character.digit(in[pos + i], 16);
+            if (digit < 0 || in[pos + i] < 0) {
+                throw errorAt(escapeAt, "a \\u escape needs four hexadecimal digits");
+            }
+            value = value << 4 | digit;
+        }
+        pos += 4;
+        return (char) value;
+    }
+
+    /** Decodes one multi-byte UTF-8 sequence at {@code pos}, refusing malformed, overlong and surrogate forms. */
+    private int utf8() {
+        int at = pos;
+        int b = in[pos] & 0xff;
+        int extra;
+        int min;
+        int codePoint;
+        if (b >= 0xc2 && b <= 0xdf) {
+            extra = 1;
+            min = 0x80;
+            codePoint = b & 0x1f;
+        } else if (b >= 0xe0 && b <= 0xef) {
+            extra = 2;
+            min = 0x800;
+            codePoint = b & 0x0f;
+        } else if (b >= 0xf0 && b <= 0xf4) {
+            extra = 3;
+            min = 0x10000;
+            codePoint = b & 0x07;
+        } else {
+            throw errorAt(at, String.format("invalid UTF-8 byte 0x%02x", b));
+        }
+        for (int i = 1; i <= extra; i++) {
+            if (at + i >= in.length || (in[at + i] & 0xc0) != 0x80) {
+                throw errorAt(at, "invalid UTF-8 sequence");
+            }
+            codePoint = codePoint << 6 | (in[at + i] & 0x3f);
+        }
+        if (codePoint < min || codePoint > Character.MAX_CODE_POINT
+                || (codePoint >= Character.MIN_SURROGATE && codePoint <= Character.MAX_SURROGATE)) {
+            throw errorAt(at, "invalid UTF-8 sequence");
+        }
+        pos += 1 + extra;
+        return codePoint;
+    }
+
+    private void skipWhitespace() {
+        while (pos < in.length && (in[pos] == ' ' || in[pos] == '\t' || in[pos] == '\n' || in[pos] == '\r')) {
+            pos++;
+        }
+    }
+
+    private void expect(char c, String what) {
+        if (peek() != c) {
+            throw error("expected " + what + ", found " + found());
+        }
+        pos++;
+    }
+
+    /** The byte at {@code pos}, or -1 at the end of the input. */
+    private int peek() {
+        return pos < in.length ? in[pos] & 0xff : -1;
+    }
+
+    /** What is at {@code pos}, for a message. */
+    private String found() {
+        return pos >= in.length ? "the end of the input" : printable(in[pos]);
+    }
+
+    private static String printable(byte b) {
+        int c = b & 0xff;
+        return c >= 0x21 && c < 0x7f ? "'" + (char) c + "'" : String.format("byte 0x%02x", c);
+    }
+
+    private Failure error(String what) {
+        return errorAt(pos, what);
+    }
+
+    private static Failure errorAt(int offset, String what) {
+        return Failure.badInput("invalid RangeAllocation JSON at byte " + offset + ": " + what);
+    }
+}

@@ -1,0 +1,165 @@
+package io.github.clusterip.cli;
+
+import io.github.clusterip.ClusterIpAllocator;
+import io.github.clusterip.RangeAllocation;
+import io.github.clusterip.internal.Messages;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Reads a snapshot, bounded in size, tells its form, and decodes it through the public API. */
+final class SnapshotInput {
+
+    /** The forms of a snapshot. */
+    enum Format {
+        /** kube-apiserver's RangeAllocation object as JSON, with "range" and base64 "data". */
+        JSON("RangeAllocation JSON"),
+        /** The RangeAllocation's data bytes alone (Go's {@code big.Int.Bytes()}); the range is given apart. */
+        RAW("raw RangeAllocation data"),
+        /** clusterip's compact snapshot, starting with "CIPS". */
+        COMPACT("compact snapshot");
+
+        final String description;
+
+        Format(String description) {
+            this.description = description;
+        }
+
+        /** The option value that names this form. */
+        String option() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The form an option value names, or null. */
+        static Format of(String option) {
+            for (Format format : values()) {
+                if (format.option().equals(option)) {
+                    return format;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** The default limit on the input's size: 64 MiB. */
+    static final long DEFAULT_MAX_BYTES = 64L << 20;
+    /** The largest limit that can be asked for: about the largest Java array. */
+    static final long MAX_MAX_BYTES = Integer.MAX_VALUE - 8;
+
+    private static final byte[] COMPACT_MAGIC = {'C', 'I', 'P', 'S'};
+
+    private SnapshotInput() {
+    }
+
+    /** How standard input or a file is named in messages. */
+    static String nameOf(String file) {
+        return file == null || file.equals("-") ? "standard input" : Messages.quote(file);
+    }
+
+    /**
+     * Reads all of a file, or of standard input when {@code file} is null or {@code "-"}, refusing
+     * more than {@code maxBytes} bytes before reading them all.
+     */
+    static byte[] read(String file, InputStream stdin, long maxBytes) {
+        String name = nameOf(file);
+        if (file == null || file.equals("-")) {
+            try {
+                return readBounded(stdin, maxBytes, name);
+            } catch (IOException e) {
+                throw Failure.io("cannot read " + name + ": " + e.getMessage());
+            }
+        }
+        Path path;
+        try {
+            path = Path.of(file);
+        } catch (InvalidPathException e) {
+            throw Failure.io("cannot read " + name + ": not a valid file name");
+        }
+        try (InputStream stream = Files.newInputStream(path)) {
+            if (Files.isRegularFile(path) && Files.size(path) > maxBytes) {
+                throw tooLarge(name, Files.size(path) + " bytes", maxBytes);
+            }
+            return readBounded(stream, maxBytes, name);
+        } catch (NoSuchFileException e) {
+            throw Failure.io("cannot read " + name + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw Failure.io("cannot read " + name + ": permission denied");
+        } catch (IOException e) {
+            throw Failure.io("cannot read " + name + ": " + e.getMessage());
+        }
+    }
+
+    private static byte[] readBounded(InputStream in, long maxBytes, String name) throws IOException {
+        byte[] bytes = in.readNBytes((int) maxBytes + 1);
+        if (bytes.length > maxBytes) {
+            throw tooLarge(name, "more than " + maxBytes + " bytes", maxBytes);
+        }
+        return bytes;
+    }
+
+    private static Failure tooLarge(String name, String size, long maxBytes) {
+        return Failure.badInput(name + " holds " + size + ", more than the limit of " + maxBytes
+                + " bytes; --max-bytes N raises the limit");
+    }
+
+    /**
+     * Tells the form of {@code bytes}: {@code forced} if given; raw data if a range is given;
+     * otherwise a compact snapshot if they start with "CIPS", JSON if they start with '{' after
+     * whitespace.
+     */
+    static Format detect(byte[] bytes, Format forced, String range) {
+        if (forced != null) {
+            return forced;
+        }
+        if (range != null) {
+            return Format.RAW;
+        }
+        if (startsWith(bytes, COMPACT_MAGIC)) {
+            return Format.COMPACT;
+        }
+        int i = 0;
+        while (i < bytes.length && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\n' || bytes[i] == '\r')) {
+            i++;
+        }
+        if (i < bytes.length && bytes[i] == '{') {
+            return Format.JSON;
+        }
+        if (bytes.length == 0) {
+            throw Failure.badInput("the input is empty: a compact snapshot or a JSON object was expected"
+                    + " (raw data, which may be empty, needs --range CIDR)");
+        }
+        throw Failure.badInput("cannot tell the form of the input: it is neither a compact snapshot (which"
+                + " starts with \"CIPS\") nor a JSON object (which starts with '{'); for raw RangeAllocation data"
+                + " give --range CIDR");
+    }
+
+    private static boolean startsWith(byte[] bytes, byte[] prefix) {
+        if (bytes.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (bytes[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Decodes {@code bytes} in {@code format} into a new allocator holding their allocations. */
+    static ClusterIpAllocator decode(byte[] bytes, Format format, String range) {
+        try {
+            return switch (format) {
+                case JSON -> ClusterIpAllocator.fromSnapshot(RangeAllocationJson.read(bytes));
+                case RAW -> ClusterIpAllocator.fromSnapshot(new RangeAllocation(range, bytes));
+                case COMPACT -> ClusterIpAllocator.fromCompactSnapshot(bytes);
+            };
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            throw Failure.badInput(e.getMessage());
+        }
+    }
+}
