@@ -197,7 +197,7 @@ class SnapshotCommandsTest {
         assertThat(directory.err).startsWith("error: cannot read ");
         Console nul = Console.run("convert", "a\0b", "--to", "json");
         assertThat(nul.code).isEqualTo(3);
-        assertThat(nul.err).isEqualTo("error: cannot read \"a\\0b\": not a valid file name" + NL);
+        assertThat(nul.err).isEqualTo("error: cannot read \"a\\u0000b\": not a valid file name" + NL);
     }
 
     @Test
