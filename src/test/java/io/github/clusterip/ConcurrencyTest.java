@@ -281,12 +281,13 @@ class ConcurrencyTest {
 
     /**
      * How long each case of the timed tests below runs, in seconds: {@code -Dclusterip.stress.seconds}
-     * (a fraction is fine; the build passes 0.3 by default and 3 with {@code -Plong-tests}, and 3
-     * applies where nothing is passed). Every case runs at least {@link #MIN_ROUNDS} rounds however
+     * (a fraction is fine). Without it, the build's default applies, passed as
+     * {@code clusterip.stress.defaultSeconds} (0.3 in the default run, 3 with {@code -Plong-tests}),
+     * and 3 where nothing is passed. Every case runs at least {@link #MIN_ROUNDS} rounds however
      * short the budget.
      */
-    private static final Duration STRESS = Duration.ofMillis(Math.max(100,
-            Math.round(1000 * Double.parseDouble(System.getProperty("clusterip.stress.seconds", "3")))));
+    private static final Duration STRESS = Duration.ofMillis(Math.max(100, Math.round(1000 * Double.parseDouble(
+            System.getProperty("clusterip.stress.seconds", System.getProperty("clusterip.stress.defaultSeconds", "3"))))));
     private static final int MIN_ROUNDS = 3;
     /** Operations each writer does between two quiescent checks of the churn test. */
     private static final int OPS_PER_STEP = 1_000;
