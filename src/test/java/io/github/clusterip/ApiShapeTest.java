@@ -10,6 +10,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -23,28 +24,52 @@ class ApiShapeTest {
         return Paths.get(ClusterIpAllocator.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     }
 
+    /** The API: every public type of the exported package, by binary name. */
+    private static final Set<String> PUBLIC_TYPES = Set.of(
+            "io.github.clusterip.AllocationException",
+            "io.github.clusterip.Band",
+            "io.github.clusterip.ClusterIpAllocator",
+            "io.github.clusterip.ClusterIpAllocator$Builder",
+            "io.github.clusterip.IpAddress",
+            "io.github.clusterip.IpAlreadyAllocatedException",
+            "io.github.clusterip.IpFamily",
+            "io.github.clusterip.IpNotInRangeException",
+            "io.github.clusterip.IpRange",
+            "io.github.clusterip.RangeAllocation",
+            "io.github.clusterip.RangeFullException",
+            "io.github.clusterip.ScanStrategy",
+            "io.github.clusterip.ServiceCidr");
+
+    private static ModuleDescriptor descriptor() throws IOException, URISyntaxException {
+        try (InputStream in = Files.newInputStream(classesDir().resolve("module-info.class"))) {
+            return ModuleDescriptor.read(in);
+        }
+    }
+
     @Test
     void moduleExportsOnlyTheApiPackageAndRequiresNothingButJavaBase() throws Exception {
-        ModuleDescriptor descriptor;
-        try (InputStream in = Files.newInputStream(classesDir().resolve("module-info.class"))) {
-            descriptor = ModuleDescriptor.read(in);
-        }
+        ModuleDescriptor descriptor = descriptor();
         assertThat(descriptor.name()).isEqualTo("io.github.clusterip");
-        assertThat(descriptor.exports()).hasSize(1);
-        ModuleDescriptor.Exports export = descriptor.exports().iterator().next();
-        assertThat(export.source()).isEqualTo("io.github.clusterip");
-        assertThat(export.isQualified()).isFalse();
+        assertThat(descriptor.exports()).extracting(ModuleDescriptor.Exports::source)
+                .containsExactly("io.github.clusterip");
+        assertThat(descriptor.exports()).noneMatch(ModuleDescriptor.Exports::isQualified);
         assertThat(descriptor.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet()))
                 .isEqualTo(Set.of("java.base"));
         assertThat(descriptor.opens()).isEmpty();
+        assertThat(descriptor.isOpen()).isFalse();
+    }
+
+    @Test
+    void theExportedPackageHoldsExactlyTheApiTypes() throws Exception {
+        assertThat(publicTypes().stream().map(Class::getName).collect(Collectors.toSet()))
+                .as("public types of the exported package; a new one is new API: add it here on purpose")
+                .isEqualTo(PUBLIC_TYPES);
     }
 
     @Test
     void everyPublicTypeIsFinalSealedOrAnInterface() throws Exception {
         List<Class<?>> publicTypes = publicTypes();
-        assertThat(publicTypes).extracting(Class::getSimpleName).contains("IpAddress", "ServiceCidr", "IpRange",
-                "ClusterIpAllocator", "RangeAllocation", "AllocationException", "RangeFullException",
-                "IpAlreadyAllocatedException", "IpNotInRangeException", "IpFamily", "Band", "ScanStrategy");
+        assertThat(publicTypes).isNotEmpty();
         for (Class<?> type : publicTypes) {
             boolean closed = Modifier.isFinal(type.getModifiers()) || type.isInterface() || type.isSealed();
             assertThat(closed).as("%s is final, sealed or an interface", type.getName()).isTrue();
@@ -58,22 +83,33 @@ class ApiShapeTest {
         assertThat(RuntimeException.class).isAssignableFrom(AllocationException.class);
     }
 
+    /** The public types (top-level and nested) of the packages the module exports. */
     private static List<Class<?>> publicTypes() throws IOException, URISyntaxException, ClassNotFoundException {
-        Path dir = classesDir().resolve("io/github/clusterip");
-        List<String> names;
-        try (Stream<Path> files = Files.list(dir)) {
-            names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".class"))
-                    .map(n -> n.substring(0, n.length() - ".class".length())).sorted().toList();
-        }
-        List<Class<?>> types = new java.util.ArrayList<>();
-        for (String name : names) {
-            Class<?> type = Class.forName("io.github.clusterip." + name.replace('$', '$'));
-            boolean visible = Modifier.isPublic(type.getModifiers())
-                    && (type.getEnclosingClass() == null || Modifier.isPublic(type.getEnclosingClass().getModifiers()));
-            if (visible && !type.isAnonymousClass()) {
-                types.add(type);
+        List<Class<?>> types = new ArrayList<>();
+        for (ModuleDescriptor.Exports export : descriptor().exports()) {
+            String pkg = export.source();
+            List<String> names;
+            try (Stream<Path> files = Files.list(classesDir().resolve(pkg.replace('.', '/')))) {
+                names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".class"))
+                        .map(n -> n.substring(0, n.length() - ".class".length())).sorted().toList();
+            }
+            for (String name : names) {
+                Class<?> type = Class.forName(pkg + "." + name);
+                if (isVisible(type) && !type.isAnonymousClass()) {
+                    types.add(type);
+                }
             }
         }
         return types;
+    }
+
+    /** Public, and so is every type it is nested in. */
+    private static boolean isVisible(Class<?> type) {
+        for (Class<?> t = type; t != null; t = t.getEnclosingClass()) {
+            if (!Modifier.isPublic(t.getModifiers())) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -6,6 +6,7 @@ import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.jetbrains.lincheck.datastructures.Validate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,7 +22,11 @@ import org.junit.jupiter.api.Test;
  * that words become full and not full all the time. Model checking switches threads at every shared
  * access, so it runs into that interleaving; a summary upkeep without its re-read of the word
  * fails the check.
+ *
+ * <p>The checks take minutes, so they are tagged {@code long} and run only in the build's long run
+ * ({@code -Plong-tests}).
  */
+@Tag("long")
 class BitmapLinearizabilityTest {
 
     /** The bits the operations touch: two in word 1, two in word 2; every other bit stays set. */

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -35,9 +36,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Several threads on one allocator: nothing handed out twice, nothing lost, counts agree.
  *
  * <p>The first tests run a fixed amount of work. The timed tests (drain-and-release rounds, churn
- * with readers and a sequential replay) run each case for {@code -Dclusterip.stress.seconds}
- * seconds (default 3), in rounds with an exact check of the whole state between rounds; raise it
- * for a longer soak. {@code -Dclusterip.seed} changes the seeds of all random choices.
+ * with readers and a sequential replay, tagged {@code stress}) run each case for
+ * {@code -Dclusterip.stress.seconds} seconds, in rounds with an exact check of the whole state
+ * between rounds. The build sets it: a short taste in the default run, longer in the long run
+ * ({@code -Plong-tests}, which runs only the tests tagged {@code long} or {@code stress}); raise
+ * it for a longer soak. {@code -Dclusterip.seed} changes the seeds of all random choices.
  */
 class ConcurrencyTest {
 
@@ -278,11 +281,13 @@ class ConcurrencyTest {
 
     /**
      * How long each case of the timed tests below runs, in seconds: {@code -Dclusterip.stress.seconds}
-     * (default 3; a fraction is fine). Every case runs at least {@link #MIN_ROUNDS} rounds however
+     * (a fraction is fine). Without it, the build's default applies, passed as
+     * {@code clusterip.stress.defaultSeconds} (0.3 in the default run, 3 with {@code -Plong-tests}),
+     * and 3 where nothing is passed. Every case runs at least {@link #MIN_ROUNDS} rounds however
      * short the budget.
      */
-    private static final Duration STRESS = Duration.ofMillis(Math.max(100,
-            Math.round(1000 * Double.parseDouble(System.getProperty("clusterip.stress.seconds", "3")))));
+    private static final Duration STRESS = Duration.ofMillis(Math.max(100, Math.round(1000 * Double.parseDouble(
+            System.getProperty("clusterip.stress.seconds", System.getProperty("clusterip.stress.defaultSeconds", "3"))))));
     private static final int MIN_ROUNDS = 3;
     /** Operations each writer does between two quiescent checks of the churn test. */
     private static final int OPS_PER_STEP = 1_000;
@@ -422,6 +427,7 @@ class ConcurrencyTest {
      * the dynamic band before the static band; after each step the counters, the listing and a
      * snapshot must match what the threads hold.
      */
+    @Tag("stress")
     @ParameterizedTest(name = "{0} with {1} threads, {2}")
     @CsvSource({
         "10.96.0.0/20, 4, RANDOM",
@@ -587,6 +593,7 @@ class ConcurrencyTest {
      * allocator, every allocation must succeed and every release return true, and the end state
      * must be the concurrent allocator's, bit for bit.
      */
+    @Tag("stress")
     @ParameterizedTest(name = "{0} with {1} writers and {2} readers, {3}")
     @CsvSource({
         "10.96.0.0/20, 4, 2, RANDOM",

@@ -10,6 +10,7 @@ import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.jetbrains.lincheck.datastructures.Validate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,7 +61,9 @@ import org.junit.jupiter.api.Test;
  * {@code isAllocated}. In a single word (the {@code /29} and {@code /27}) a scan reads the whole
  * band at once, so releases of dynamic addresses are part of those scenarios.
  *
- * <p>Run time is kept modest; {@code -Dclusterip.lincheck.scale=N} multiplies the number of
+ * <p>The scenarios share one base, {@link Scenario}. The checks take minutes, so they are tagged
+ * {@code long} and run only in the build's long run ({@code -Plong-tests}); the check of the
+ * fixtures runs in every build. {@code -Dclusterip.lincheck.scale=N} multiplies the number of
  * scenarios (iterations) of every check, for a longer search.
  */
 class LinearizabilityTest {
@@ -158,12 +161,65 @@ class LinearizabilityTest {
     // ---- scenario classes --------------------------------------------------------------------------
 
     /**
+     * What every scenario shares: a sequential-scan allocator in the scenario's initial state, the
+     * writes ({@code allocateNext}, and {@code allocate} and {@code release} of address choice
+     * {@code a}) and the check of the counters after a run.
+     *
+     * <p>The subclasses declare the operations, each a one-line call of the methods here, with a
+     * class-level {@code @Param(name = "a")} that has one value per address choice. Why not here:
+     * Lincheck 3 looks up a named generator only among the class-level {@code @Param}s of the class
+     * that declares the operation, so an operation with a parameter cannot live in a base while
+     * its range differs from scenario to scenario; and Lincheck draws its scenarios from the
+     * operations in the order the class declares them, so declaring them all in one place per
+     * scenario keeps that order (and the scenarios drawn with Lincheck's fixed seeds) as it is.
+     * The subclasses also choose their read operations: the fewer operations a scenario has, the
+     * more often the races it is about come up.
+     */
+    public abstract static class Scenario {
+        /** The allocator under test; subclasses read it in their operations. */
+        final ClusterIpAllocator allocator;
+        private final IpAddress[] watched;
+        private final long fixedDynamic;
+
+        /**
+         * A scenario on {@code cidr}, starting from {@code initial}; {@code watched} and
+         * {@code fixedDynamic} are as in {@link LinearizabilityTest#checkCounters}.
+         */
+        Scenario(ServiceCidr cidr, RangeAllocation initial, IpAddress[] watched, long fixedDynamic) {
+            this.allocator = sequential(cidr, initial);
+            this.watched = watched;
+            this.fixedDynamic = fixedDynamic;
+        }
+
+        /** The address handed out, or "full"; subclasses make it an operation. */
+        final String allocateNextOrFull() {
+            return next(allocator);
+        }
+
+        /** Allocates {@code address}: "ok", or why not; subclasses make it an operation. */
+        final String allocateOrWhyNot(IpAddress address) {
+            return take(allocator, address);
+        }
+
+        /** Releases {@code address}; subclasses make it an operation. */
+        final boolean releaseIt(IpAddress address) {
+            return allocator.release(address);
+        }
+
+        /** Checks the counters after a run. */
+        @Validate
+        public void countersAgree() {
+            checkCounters(allocator, watched, fixedDynamic);
+        }
+    }
+
+    /**
      * IPv4 {@code 10.0.0.0/29}: usable {@code .1 - .6}, no static band; {@code .2} and {@code .5}
-     * taken up front. Parameter k stands for {@code 10.0.0.k}, k in 0..7, so the network
+     * taken up front. Address choice a stands for {@code 10.0.0.a}, a in 0..7, so the network
      * ({@code .0}) and broadcast ({@code .7}) addresses come up too.
      */
-    @Param(name = "k", gen = IntGen.class, conf = "0:7")
-    public static class TinyRange {
+    @Param(name = "a", gen = IntGen.class, conf = "0:7")
+    public static class TinyRange extends Scenario {
         private static final IpAddress[] ADDRESSES = parseAll("10.0.0.0", "10.0.0.1", "10.0.0.2",
                 "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6", "10.0.0.7");
 
@@ -171,34 +227,33 @@ class LinearizabilityTest {
         private static final RangeAllocation INITIAL = initialState("10.0.0.0/29", ADDRESSES[2], ADDRESSES[5]);
         private static final IpAddress[] WATCHED = usable(CIDR, 0, 5);
 
-        private final ClusterIpAllocator allocator = sequential(CIDR, INITIAL);
-
         /** Lincheck builds a fresh instance for each run. */
         public TinyRange() {
+            super(CIDR, INITIAL, WATCHED, 0);
         }
 
         /** The address handed out, or "full". */
         @Operation
         public String allocateNext() {
-            return next(allocator);
+            return allocateNextOrFull();
         }
 
-        /** Allocates 10.0.0.k: "ok", or why not. */
+        /** Allocates address choice a: "ok", or why not. */
         @Operation
-        public String allocate(@Param(name = "k") int k) {
-            return take(allocator, ADDRESSES[k]);
+        public String allocate(@Param(name = "a") int a) {
+            return allocateOrWhyNot(ADDRESSES[a]);
         }
 
-        /** Releases 10.0.0.k. */
+        /** Releases address choice a. */
         @Operation
-        public boolean release(@Param(name = "k") int k) {
-            return allocator.release(ADDRESSES[k]);
+        public boolean release(@Param(name = "a") int a) {
+            return releaseIt(ADDRESSES[a]);
         }
 
-        /** Whether 10.0.0.k is allocated. */
+        /** Whether 10.0.0.a is allocated. */
         @Operation
-        public boolean isAllocated(@Param(name = "k") int k) {
-            return allocator.isAllocated(ADDRESSES[k]);
+        public boolean isAllocated(@Param(name = "a") int a) {
+            return allocator.isAllocated(ADDRESSES[a]);
         }
 
         /** Returns used(). */
@@ -212,12 +267,6 @@ class LinearizabilityTest {
         public long free() {
             return allocator.free();
         }
-
-        /** Checks the counters after a run. */
-        @Validate
-        public void countersAgree() {
-            checkCounters(allocator, WATCHED, 0);
-        }
     }
 
     /**
@@ -226,8 +275,8 @@ class LinearizabilityTest {
      * are taken: {@code allocateNext()} hands out {@code .17}, {@code .29}, then {@code .2},
      * {@code .3}, ...
      */
-    @Param(name = "k", gen = IntGen.class, conf = "0:9")
-    public static class SmallRange {
+    @Param(name = "a", gen = IntGen.class, conf = "0:9")
+    public static class SmallRange extends Scenario {
         /** The address choices: outside, static, dynamic (free and taken), outside. */
         private static final IpAddress[] ADDRESSES = parseAll(
                 "10.0.0.0", // network: not in range
@@ -250,34 +299,33 @@ class LinearizabilityTest {
                 .filter(k -> k < 16 || k == 16 || k == 17 || k == 28 || k == 29)
                 .mapToObj(CIDR::addressAt).toArray(IpAddress[]::new);
 
-        private final ClusterIpAllocator allocator = sequential(CIDR, INITIAL);
-
         /** Lincheck builds a fresh instance for each run. */
         public SmallRange() {
+            super(CIDR, INITIAL, WATCHED, 10);
         }
 
         /** The address handed out, or "full". */
         @Operation
         public String allocateNext() {
-            return next(allocator);
+            return allocateNextOrFull();
         }
 
-        /** Allocates address choice k: "ok", or why not. */
+        /** Allocates address choice a: "ok", or why not. */
         @Operation
-        public String allocate(@Param(name = "k") int k) {
-            return take(allocator, ADDRESSES[k]);
+        public String allocate(@Param(name = "a") int a) {
+            return allocateOrWhyNot(ADDRESSES[a]);
         }
 
-        /** Releases address choice k. */
+        /** Releases address choice a. */
         @Operation
-        public boolean release(@Param(name = "k") int k) {
-            return allocator.release(ADDRESSES[k]);
+        public boolean release(@Param(name = "a") int a) {
+            return releaseIt(ADDRESSES[a]);
         }
 
-        /** Whether address choice k is allocated. */
+        /** Whether address choice a is allocated. */
         @Operation
-        public boolean isAllocated(@Param(name = "k") int k) {
-            return allocator.isAllocated(ADDRESSES[k]);
+        public boolean isAllocated(@Param(name = "a") int a) {
+            return allocator.isAllocated(ADDRESSES[a]);
         }
 
         /** Returns used(). */
@@ -303,12 +351,6 @@ class LinearizabilityTest {
         public long freeDynamic() {
             return allocator.free(Band.DYNAMIC);
         }
-
-        /** Checks the counters after a run. */
-        @Validate
-        public void countersAgree() {
-            checkCounters(allocator, WATCHED, 10);
-        }
     }
 
     /**
@@ -320,8 +362,8 @@ class LinearizabilityTest {
      * decides "the dynamic band is full" from a stale look and then takes a static address fails
      * them.
      */
-    @Param(name = "k", gen = IntGen.class, conf = "0:2")
-    public static class BandSwitch {
+    @Param(name = "a", gen = IntGen.class, conf = "0:2")
+    public static class BandSwitch extends Scenario {
         /** The address choices: the static address allocateNext() picks, two taken dynamic ones. */
         private static final IpAddress[] ADDRESSES = parseAll("10.0.0.2", "10.0.0.17", "10.0.0.30");
 
@@ -334,40 +376,33 @@ class LinearizabilityTest {
                 .filter(k -> k < 16 || k == 16 || k == 29)
                 .mapToObj(CIDR::addressAt).toArray(IpAddress[]::new);
 
-        private final ClusterIpAllocator allocator = sequential(CIDR, INITIAL);
-
         /** Lincheck builds a fresh instance for each run. */
         public BandSwitch() {
+            super(CIDR, INITIAL, WATCHED, 12);
         }
 
         /** The address handed out, or "full". */
         @Operation
         public String allocateNext() {
-            return next(allocator);
+            return allocateNextOrFull();
         }
 
-        /** Allocates address choice k: "ok", or why not. */
+        /** Allocates address choice a: "ok", or why not. */
         @Operation
-        public String allocate(@Param(name = "k") int k) {
-            return take(allocator, ADDRESSES[k]);
+        public String allocate(@Param(name = "a") int a) {
+            return allocateOrWhyNot(ADDRESSES[a]);
         }
 
-        /** Releases address choice k. */
+        /** Releases address choice a. */
         @Operation
-        public boolean release(@Param(name = "k") int k) {
-            return allocator.release(ADDRESSES[k]);
+        public boolean release(@Param(name = "a") int a) {
+            return releaseIt(ADDRESSES[a]);
         }
 
         /** Returns used(DYNAMIC). */
         @Operation
         public long usedDynamic() {
             return allocator.used(Band.DYNAMIC);
-        }
-
-        /** Checks the counters after a run. */
-        @Validate
-        public void countersAgree() {
-            checkCounters(allocator, WATCHED, 12);
         }
     }
 
@@ -378,11 +413,11 @@ class LinearizabilityTest {
      * {@code fd00::1} is taken: {@code allocateNext()} hands out {@code fd00::29}, {@code fd00::65},
      * then {@code fd00::2}, {@code fd00::3}, ... Explicit operations touch static addresses only
      * (see the class comment of {@link LinearizabilityTest}); {@code isAllocated} also looks at
-     * dynamic ones.
+     * dynamic ones, query choice q.
      */
-    @Param(name = "s", gen = IntGen.class, conf = "0:5")
+    @Param(name = "a", gen = IntGen.class, conf = "0:5")
     @Param(name = "q", gen = IntGen.class, conf = "0:9")
-    public static class MultiWordRange {
+    public static class MultiWordRange extends Scenario {
         /** Choices for allocate and release: static addresses, and addresses outside the range. */
         private static final IpAddress[] STATIC_CHOICES = parseAll(
                 "fd00::", // network: not in range
@@ -409,28 +444,27 @@ class LinearizabilityTest {
         private static final IpAddress[] WATCHED = IntStream.range(0, 127)
                 .filter(k -> k < 16 || k == 40 || k == 100).mapToObj(CIDR::addressAt).toArray(IpAddress[]::new);
 
-        private final ClusterIpAllocator allocator = sequential(CIDR, INITIAL);
-
         /** Lincheck builds a fresh instance for each run. */
         public MultiWordRange() {
+            super(CIDR, INITIAL, WATCHED, 127 - 16 - 2);
         }
 
         /** The address handed out, or "full". */
         @Operation
         public String allocateNext() {
-            return next(allocator);
+            return allocateNextOrFull();
         }
 
-        /** Allocates static choice s: "ok", or why not. */
+        /** Allocates address choice a: "ok", or why not. */
         @Operation
-        public String allocate(@Param(name = "s") int s) {
-            return take(allocator, STATIC_CHOICES[s]);
+        public String allocate(@Param(name = "a") int a) {
+            return allocateOrWhyNot(STATIC_CHOICES[a]);
         }
 
-        /** Releases static choice s. */
+        /** Releases address choice a. */
         @Operation
-        public boolean release(@Param(name = "s") int s) {
-            return allocator.release(STATIC_CHOICES[s]);
+        public boolean release(@Param(name = "a") int a) {
+            return releaseIt(STATIC_CHOICES[a]);
         }
 
         /** Whether query choice q is allocated. */
@@ -462,12 +496,6 @@ class LinearizabilityTest {
         public long freeStatic() {
             return allocator.free(Band.STATIC);
         }
-
-        /** Checks the counters after a run. */
-        @Validate
-        public void countersAgree() {
-            checkCounters(allocator, WATCHED, 127 - 16 - 2);
-        }
     }
 
     // ---- the checks ---------------------------------------------------------------------------------
@@ -483,8 +511,12 @@ class LinearizabilityTest {
     }
 
     private static ModelCheckingOptions modelChecking() {
+        return modelChecking(12);
+    }
+
+    private static ModelCheckingOptions modelChecking(int iterations) {
         return new ModelCheckingOptions()
-                .iterations(12 * SCALE)
+                .iterations(iterations * SCALE)
                 .invocationsPerIteration(250)
                 .threads(3)
                 .actorsPerThread(3)
@@ -493,41 +525,52 @@ class LinearizabilityTest {
     }
 
     @Test
+    @Tag("long")
     void tinyRangeStress() {
         stress().check(TinyRange.class);
     }
 
     @Test
+    @Tag("long")
     void tinyRangeModelChecking() {
         modelChecking().check(TinyRange.class);
     }
 
     @Test
+    @Tag("long")
     void smallRangeBothBandsStress() {
         stress().check(SmallRange.class);
     }
 
     @Test
+    @Tag("long")
     void smallRangeBothBandsModelChecking() {
         modelChecking().check(SmallRange.class);
     }
 
     @Test
+    @Tag("long")
     void bandSwitchStress() {
         stress().check(BandSwitch.class);
     }
 
     @Test
+    @Tag("long")
     void bandSwitchModelChecking() {
-        modelChecking().check(BandSwitch.class);
+        // More scenarios than the others: a fall-back to the static band from a stale look at the
+        // dynamic band (allocateNext without its re-check under the gate) shows only in a few of
+        // the scenarios drawn, and 12 iterations did not always draw one.
+        modelChecking(36).check(BandSwitch.class);
     }
 
     @Test
+    @Tag("long")
     void multiWordRangeStress() {
         stress().check(MultiWordRange.class);
     }
 
     @Test
+    @Tag("long")
     void multiWordRangeModelChecking() {
         modelChecking().check(MultiWordRange.class);
     }

@@ -1,0 +1,35 @@
+/**
+ * Allocates Kubernetes Service ClusterIPs exactly as kube-apiserver does: the static and dynamic
+ * bands of KEP-3070, a bitmap of the usable addresses, and kube-apiserver's RangeAllocation bytes.
+ *
+ * <p>Where to start: parse a range with {@link io.github.clusterip.ServiceCidr#parse(String)}, and
+ * create a {@link io.github.clusterip.ClusterIpAllocator} for it, with
+ * {@link io.github.clusterip.ClusterIpAllocator#create(ServiceCidr)} or its
+ * {@linkplain io.github.clusterip.ClusterIpAllocator#builder(ServiceCidr) builder}; its class
+ * comment has a short example.
+ *
+ * <p>The types:
+ * <ul>
+ *   <li>{@link io.github.clusterip.IpAddress}, {@link io.github.clusterip.IpFamily} and
+ *       {@link io.github.clusterip.IpRange}: IPv4 and IPv6 addresses and ranges, immutable
+ *       values with strict parsing.</li>
+ *   <li>{@link io.github.clusterip.ServiceCidr}: a service CIDR, its usable addresses and its two
+ *       {@linkplain io.github.clusterip.Band bands}.</li>
+ *   <li>{@link io.github.clusterip.ClusterIpAllocator}: hands out and takes back the addresses of
+ *       one {@code ServiceCidr}; a {@link io.github.clusterip.ScanStrategy} chooses where a search
+ *       starts.</li>
+ *   <li>{@link io.github.clusterip.RangeAllocation}: the allocator's state in kube-apiserver's
+ *       persisted form, for {@code snapshot()} and {@code restore(...)}.</li>
+ *   <li>{@link io.github.clusterip.AllocationException} and its subclasses
+ *       {@link io.github.clusterip.RangeFullException},
+ *       {@link io.github.clusterip.IpAlreadyAllocatedException} and
+ *       {@link io.github.clusterip.IpNotInRangeException}: why an allocation was refused.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: the values are immutable, and a {@code ClusterIpAllocator} is safe for use by
+ * many threads at once, each of its methods atomic.
+ *
+ * <p>The concepts (the band rule, the snapshot forms, range sizes and memory) are explained in the
+ * project's <a href="https://github.com/clusterip/clusterip#the-band-rule">README</a>.
+ */
+package io.github.clusterip;
