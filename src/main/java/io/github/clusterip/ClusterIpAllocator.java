@@ -628,7 +628,6 @@ public final class ClusterIpAllocator {
      * of this allocator's range. The options stay as they are. The data is checked in full
      * before anything changes: on any error the allocator keeps its state.
      *
-     * @param data a compact snapshot
      * <p>The heap the restored bitmap takes is worked out from the snapshot before anything is
      * built, and a snapshot that would take more than the {@linkplain Builder#maxRestoreBytes(long)
      * restore limit} (64 MiB by default) is refused, so that a few bytes of hostile input cannot
