@@ -246,7 +246,10 @@ abstract class HierarchicalBitmap {
                 return;
             }
             pendingIndex[level] = -1L;
-            long value = pendingBits[level] | word(level, w);
+            // In a map just created only the last word of a level holds anything (its tail bits):
+            // read that one, and spare the other words a look-up (a locked one in a sparse map).
+            boolean last = w == (levelBits[level] - 1) >>> 6;
+            long value = pendingBits[level] | (last ? word(level, w) : 0);
             put(level, w, value);
             if (value == -1L && level < top) {
                 add(level + 1, w >>> 6, 1L << w);
