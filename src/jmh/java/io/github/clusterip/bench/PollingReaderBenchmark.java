@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * One writer thread churning (allocateNext + release) while a second thread polls the allocator,
@@ -35,9 +36,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *       never holds changes off;</li>
  *   <li>{@code toString}: the reader calls {@link ClusterIpAllocator#toString()}.</li>
  * </ul>
- * Needs two otherwise idle cores to mean anything.
+ * With {@code readerPause=0} the reader polls in a tight loop, the worst case; with
+ * {@code readerPause=10000} it burns {@code Blackhole.consumeCPU(10000)} (some microseconds) before
+ * each poll, still far more often than any metrics exporter. Needs two otherwise idle cores to
+ * mean anything.
  *
- * <p>Run (4 groups x 2 forks of about 20 s each, about 3 minutes):
+ * <p>Run (4 groups x 2 pauses x 2 forks of about 20 s each, about 6 minutes):
  * <pre>
  * ./mvnw -B -Pjmh test-compile exec:exec -Djmh.args="PollingReaderBenchmark"
  * </pre>
@@ -53,6 +57,10 @@ public class PollingReaderBenchmark {
     /** The Service CIDR. */
     @Param({"10.96.0.0/16"})
     public String cidr;
+
+    /** Blackhole tokens the reader burns before each poll: 0 polls in a tight loop. */
+    @Param({"0", "10000"})
+    public int readerPause;
 
     private ClusterIpAllocator allocator;
     private volatile long sink;
@@ -95,6 +103,7 @@ public class PollingReaderBenchmark {
     @Group("alone")
     @GroupThreads(1)
     public long idle() {
+        Blackhole.consumeCPU(readerPause);
         return sink;
     }
 
@@ -119,6 +128,7 @@ public class PollingReaderBenchmark {
     @Group("used")
     @GroupThreads(1)
     public long readerUsed() {
+        Blackhole.consumeCPU(readerPause);
         return allocator.used();
     }
 
@@ -143,6 +153,7 @@ public class PollingReaderBenchmark {
     @Group("estimatedUsed")
     @GroupThreads(1)
     public long readerEstimatedUsed() {
+        Blackhole.consumeCPU(readerPause);
         return allocator.estimatedUsed();
     }
 
@@ -167,6 +178,7 @@ public class PollingReaderBenchmark {
     @Group("toString")
     @GroupThreads(1)
     public String readerToString() {
+        Blackhole.consumeCPU(readerPause);
         return allocator.toString();
     }
 }
