@@ -30,8 +30,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code alone}: the writer, with the second thread idle (it only spins on a volatile read
  *       of its own), the reference;</li>
  *   <li>{@code used}: the reader calls {@link ClusterIpAllocator#used()}, the exact count, which
- *       holds changes off while it counts (and which {@code toString()} called up to clusterip
- *       1.1);</li>
+ *       holds changes off while it counts (and which {@code toString()} used to call);</li>
  *   <li>{@code estimatedUsed}: the reader calls {@link ClusterIpAllocator#estimatedUsed()}, which
  *       never holds changes off;</li>
  *   <li>{@code toString}: the reader calls {@link ClusterIpAllocator#toString()}.</li>
