@@ -35,6 +35,7 @@ class ApiShapeTest {
             "io.github.clusterip.IpFamily",
             "io.github.clusterip.IpNotInRangeException",
             "io.github.clusterip.IpRange",
+            "io.github.clusterip.PortRange",
             "io.github.clusterip.RangeAllocation",
             "io.github.clusterip.RangeFullException",
             "io.github.clusterip.ScanStrategy",
