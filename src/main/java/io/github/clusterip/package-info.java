@@ -18,6 +18,9 @@
  *   <li>{@link io.github.clusterip.ClusterIpAllocator}: hands out and takes back the addresses of
  *       one {@code ServiceCidr}; a {@link io.github.clusterip.ScanStrategy} chooses where a search
  *       starts.</li>
+ *   <li>{@link io.github.clusterip.PortRange}: a NodePort range as kube-apiserver's
+ *       {@code --service-node-port-range} reads it, with its two bands (the NodePort allocator
+ *       itself is still to come).</li>
  *   <li>{@link io.github.clusterip.RangeAllocation}: the allocator's state in kube-apiserver's
  *       persisted form, for {@code snapshot()} and {@code restore(...)}.</li>
  *   <li>{@link io.github.clusterip.AllocationException} and its subclasses
@@ -27,7 +30,8 @@
  * </ul>
  *
  * <p>Thread-safety: the values are immutable, and a {@code ClusterIpAllocator} is safe for use by
- * many threads at once, each of its methods atomic.
+ * many threads at once, each of its methods but {@code estimatedUsed()} and {@code toString()}
+ * atomic.
  *
  * <p>The concepts (the band rule, the snapshot forms, range sizes and memory) are explained in the
  * project's <a href="https://github.com/clusterip/clusterip#the-band-rule">README</a>.
