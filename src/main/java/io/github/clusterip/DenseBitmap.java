@@ -73,8 +73,11 @@ final class DenseBitmap extends HierarchicalBitmap {
         return pairs;
     }
 
-    /** The same as the generic version, in plain array loops: a restore of a /12 runs it on 16,384 words. */
-    @Override
+    /**
+     * Sets the summary bits of every full word, level by level upwards, in plain array loops (a
+     * restore of a /12 runs it on 16,384 words); the summary levels hold only their tails so far,
+     * and the map is not shared yet.
+     */
     void rebuildSummaries() {
         for (int level = 1; level < levels.length; level++) {
             long[] below = levels[level - 1];

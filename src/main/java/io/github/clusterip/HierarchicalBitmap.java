@@ -166,22 +166,17 @@ abstract class HierarchicalBitmap {
         if (Long.compareUnsigned(size, DENSE_LIMIT) > 0 || words.length != wordsFor(size)) {
             throw new IllegalArgumentException(words.length + " words for " + size + " bits");
         }
-        HierarchicalBitmap map = new DenseBitmap(size, size == 0 ? new long[1] : words);
+        DenseBitmap map = new DenseBitmap(size, size == 0 ? new long[1] : words);
         map.setTails();
         map.rebuildSummaries();
         return map;
     }
 
     /**
-     * Returns a map with the given runs of set bits: run i is [starts[i], starts[i] + lengths[i]),
-     * ascending, disjoint and not touching, all inside the map. Not for concurrent use until
-     * published.
+     * Sets the given runs in {@code map}, an empty map just created, and returns it: run i is
+     * [starts[i], starts[i] + lengths[i]), ascending, disjoint and not touching, all inside the
+     * map. Not for concurrent use until published.
      */
-    static HierarchicalBitmap fromRuns(long size, long[] starts, long[] lengths, int runCount) {
-        return fromRuns(create(size), starts, lengths, runCount);
-    }
-
-    /** Sets the given runs in {@code map}, an empty map just created, and returns it. */
     static HierarchicalBitmap fromRuns(HierarchicalBitmap map, long[] starts, long[] lengths, int runCount) {
         return fromRuns(map, visitor -> {
             for (int r = 0; r < runCount; r++) {
@@ -294,7 +289,7 @@ abstract class HierarchicalBitmap {
         return size;
     }
 
-    private void setTails() {
+    final void setTails() {
         for (int level = 0; level <= top; level++) {
             long bits = levelBits[level];
             if ((bits & 63) != 0) {
@@ -303,22 +298,6 @@ abstract class HierarchicalBitmap {
             } else if (bits == 0) {
                 put(level, 0, -1L); // an empty map: one word, all of it tail
             }
-        }
-    }
-
-    /**
-     * Sets the summary bits of every full word, level by level upwards, in a map whose summary
-     * levels hold only their tails so far; not shared yet.
-     */
-    void rebuildSummaries() {
-        for (int level = 1; level <= top; level++) {
-            int below = level - 1;
-            int here = level;
-            forEachWord(below, (index, value) -> {
-                if (value == -1L) {
-                    put(here, index >>> 6, word(here, index >>> 6) | (1L << index));
-                }
-            });
         }
     }
 

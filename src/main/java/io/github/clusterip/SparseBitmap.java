@@ -25,10 +25,6 @@ final class SparseBitmap extends HierarchicalBitmap {
 
     private final Stripe[] stripes = new Stripe[STRIPES];
 
-    SparseBitmap(long size) {
-        this(size, 0);
-    }
-
     /**
      * A map sized up front for about {@code expectedWords} stored words, so that a restore that
      * knows its word count does not grow (and copy) its tables on the way.
