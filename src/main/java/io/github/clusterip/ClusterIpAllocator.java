@@ -1,12 +1,12 @@
 package io.github.clusterip;
 
+import io.github.clusterip.engine.BandedAllocator;
+import io.github.clusterip.engine.BigEndianBitmap;
 import java.math.BigInteger;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
@@ -88,34 +88,22 @@ public final class ClusterIpAllocator {
     public static final long DEFAULT_MAX_RESTORE_BYTES = 64L << 20;
 
     private final ServiceCidr cidr;
-    /** Usable addresses (unsigned); index k is address network + 1 + k. */
-    private final long size;
-    /** The static band is [0, staticSize), the dynamic band [staticSize, size). */
-    private final long staticSize;
     private final ScanStrategy strategy;
-    /** The random source given to the builder or seeded, guarded by itself; null: ThreadLocalRandom. */
-    private final RandomGenerator random;
     /** The most heap a restore may build, in bytes. */
     private final long maxRestoreBytes;
-    private final MutationGate gate = new MutationGate();
-    /** Replaced only by a restore, inside an exclusive section. */
-    private volatile HierarchicalBitmap bits;
+    /** The engine, over the usable addresses: index k is address network + 1 + k. */
+    private final BandedAllocator engine;
 
     private ClusterIpAllocator(Builder builder) {
         this.cidr = builder.cidr;
-        this.size = usable(builder.cidr);
-        long offset = builder.cidr.bandOffset();
-        this.staticSize = Long.compareUnsigned(size, offset) < 0 ? size : offset;
         this.strategy = builder.strategy;
-        this.random = builder.random != null ? builder.random
-                : builder.seed != null ? new SplittableRandom(builder.seed) : null;
         this.maxRestoreBytes = builder.maxRestoreBytes;
-        this.bits = HierarchicalBitmap.create(size);
-    }
-
-    /** The usable count of a range of at most 2^64 addresses, as an unsigned long. */
-    private static long usable(ServiceCidr cidr) {
-        return cidr.usableCount().longValue(); // 2^64 - 1 for a /64 reads as -1: unsigned
+        long size = builder.cidr.usableIndexes();
+        long offset = builder.cidr.bandOffset();
+        long staticSize = Long.compareUnsigned(size, offset) < 0 ? size : offset;
+        RandomGenerator random = builder.random != null ? builder.random
+                : builder.seed != null ? new SplittableRandom(builder.seed) : null;
+        this.engine = new BandedAllocator(size, staticSize, builder.strategy, random);
     }
 
     /**
@@ -253,80 +241,11 @@ public final class ClusterIpAllocator {
      *     outside the bound it was asked for; nothing is allocated
      */
     public IpAddress allocateNext() {
-        long index = -1;
-        int cell = gate.enter();
-        try {
-            index = claim(bits, staticSize, size);
-        } finally {
-            gate.exit(cell, index == -1 ? 0 : 1);
-        }
+        long index = engine.allocateNext();
         if (index == -1) {
-            index = allocateNextAlone();
+            throw new RangeFullException(cidr);
         }
         return cidr.addressAt(index);
-    }
-
-    /** allocateNext with no mutation running: an exact dynamic-then-static search. */
-    private long allocateNextAlone() {
-        return gate.callAloneAsLong(() -> {
-            HierarchicalBitmap map = bits;
-            long index = claim(map, staticSize, size);
-            if (index == -1) {
-                index = claim(map, 0, staticSize);
-            }
-            if (index == -1) {
-                throw new RangeFullException(cidr);
-            }
-            gate.add(1);
-            return index;
-        });
-    }
-
-    /**
-     * Sets a clear bit of [from, to) picked by the strategy and returns its index, or -1 if none
-     * was found (the band is full, or, while other threads run, looked full).
-     */
-    private long claim(HierarchicalBitmap map, long from, long to) {
-        if (Long.compareUnsigned(from, to) >= 0) {
-            return -1;
-        }
-        long start = strategy == ScanStrategy.SEQUENTIAL ? from : from + randomBelow(to - from);
-        long found = map.setFirstClear(start, to);
-        return found != -1 || start == from ? found : map.setFirstClear(from, start);
-    }
-
-    /** A uniform random value in [0, bound), bound unsigned and not 0. */
-    private long randomBelow(long bound) {
-        if (random == null) {
-            return below(ThreadLocalRandom.current(), bound);
-        }
-        long value;
-        synchronized (random) {
-            value = below(random, bound);
-        }
-        if (Long.compareUnsigned(value, bound) >= 0) {
-            // A generator of the caller's that breaks its contract: refuse, before anything changes,
-            // rather than start the search outside the band.
-            throw new IllegalStateException("the random source " + random.getClass().getName() + " returned "
-                    + Long.toUnsignedString(value) + " when asked for a value from 0 to "
-                    + Long.toUnsignedString(bound - 1) + " (bound " + Long.toUnsignedString(bound)
-                    + "); nothing was allocated");
-        }
-        return value;
-    }
-
-    private static long below(RandomGenerator generator, long bound) {
-        if (bound > 0 && bound <= Integer.MAX_VALUE) {
-            return generator.nextInt((int) bound);
-        }
-        if (bound > 0) {
-            return generator.nextLong(bound);
-        }
-        long value;
-        do {
-            value = generator.nextLong(); // bound >= 2^63: fewer than half of the draws are rejected
-        } while (Long.compareUnsigned(value, bound) >= 0);
-        return value;
     }
 
     /**
@@ -360,14 +279,7 @@ public final class ClusterIpAllocator {
         if (index == -1) {
             throw new IpNotInRangeException(address, cidr);
         }
-        boolean set = false;
-        int cell = gate.enter();
-        try {
-            set = bits.set(index);
-        } finally {
-            gate.exit(cell, set ? 1 : 0);
-        }
-        return set;
+        return engine.allocate(index);
     }
 
     /**
@@ -383,14 +295,7 @@ public final class ClusterIpAllocator {
         if (index == -1) {
             return false;
         }
-        boolean cleared = false;
-        int cell = gate.enter();
-        try {
-            cleared = bits.clear(index);
-        } finally {
-            gate.exit(cell, cleared ? -1 : 0);
-        }
-        return cleared;
+        return engine.release(index);
     }
 
     /**
@@ -403,7 +308,7 @@ public final class ClusterIpAllocator {
      */
     public boolean isAllocated(IpAddress address) {
         long index = cidr.indexOf(address);
-        return index != -1 && bits.get(index);
+        return index != -1 && engine.isAllocated(index);
     }
 
     /**
@@ -414,7 +319,7 @@ public final class ClusterIpAllocator {
      * @return the count of allocated addresses in both bands
      */
     public long used() {
-        return gate.callAloneAsLong(gate::count);
+        return engine.used();
     }
 
     /**
@@ -427,11 +332,7 @@ public final class ClusterIpAllocator {
      * @return the count of allocated addresses, exact when nothing changes during the call
      */
     public long estimatedUsed() {
-        long estimate = gate.estimate();
-        if (estimate < 0) {
-            return 0;
-        }
-        return Long.compareUnsigned(estimate, size) > 0 ? size : estimate;
+        return engine.estimatedUsed();
     }
 
     /**
@@ -444,7 +345,7 @@ public final class ClusterIpAllocator {
      *     {@code Long.MAX_VALUE}
      */
     public long free() {
-        return saturated(size - used());
+        return saturated(engine.size() - used());
     }
 
     private static long saturated(long unsigned) {
@@ -458,7 +359,7 @@ public final class ClusterIpAllocator {
      * @return the count of usable addresses not allocated, in both bands
      */
     public BigInteger exactFree() {
-        return unsigned(size - used());
+        return unsigned(engine.size() - used());
     }
 
     /**
@@ -473,7 +374,7 @@ public final class ClusterIpAllocator {
     }
 
     private long bandSize(Band band) {
-        return band == Band.STATIC ? staticSize : size - staticSize;
+        return band == Band.STATIC ? engine.staticSize() : engine.size() - engine.staticSize();
     }
 
     private static BigInteger unsigned(long value) {
@@ -489,10 +390,7 @@ public final class ClusterIpAllocator {
      */
     public long used(Band band) {
         Objects.requireNonNull(band, "band");
-        return gate.callAloneAsLong(() -> {
-            long inStatic = bits.cardinalityBelow(staticSize);
-            return band == Band.STATIC ? inStatic : gate.count() - inStatic;
-        });
+        return band == Band.STATIC ? engine.usedStatic() : engine.usedDynamic();
     }
 
     /**
@@ -514,7 +412,7 @@ public final class ClusterIpAllocator {
      * @return an ordered, sorted stream of the allocated addresses
      */
     public Stream<IpAddress> allocatedAddresses() {
-        long[] words = setWordsAlone();
+        long[] words = engine.setWords();
         long count = 0;
         for (int i = 1; i < words.length; i += 2) {
             count += Long.bitCount(words[i]);
@@ -533,12 +431,12 @@ public final class ClusterIpAllocator {
      */
     public RangeAllocation snapshot() {
         requireDense("snapshot");
-        long[] words = gate.callAlone(() -> ((DenseBitmap) bits).copyWords());
+        long[] words = engine.denseWords();
         return new RangeAllocation(cidr.toString(), BigEndianBitmap.toBytes(words));
     }
 
     private void requireDense(String what) {
-        if (Long.compareUnsigned(size, HierarchicalBitmap.DENSE_LIMIT) > 0) {
+        if (!engine.isDense()) {
             throw new UnsupportedOperationException("cannot " + what + " a RangeAllocation of " + cidr
                     + ": its bitmap would hold " + cidr.usableCount() + " bits, and the RangeAllocation form"
                     + " is offered for ranges of up to 2^24 addresses; use the compact snapshot instead");
@@ -566,10 +464,8 @@ public final class ClusterIpAllocator {
         ServiceCidr other = rangeOf(snapshot);
         requireSameRange(other);
         requireDense("restore");
-        requireWithinLimit("a RangeAllocation", -1, HierarchicalBitmap.denseBytes(size), -1);
-        long[] words = BigEndianBitmap.toWords(snapshot.data(), (int) size, cidr);
-        HierarchicalBitmap restored = HierarchicalBitmap.fromWords(size, words);
-        replace(restored, restored.cardinality());
+        requireWithinLimit("a RangeAllocation", -1, engine.denseBytes(), -1);
+        engine.restore(BigEndianBitmap.toWords(snapshot.data(), (int) engine.size(), cidr.toString(), "usable addresses"));
     }
 
     /**
@@ -582,45 +478,7 @@ public final class ClusterIpAllocator {
      * @return the snapshot bytes, a new array
      */
     public byte[] compactSnapshot() {
-        return encodeRuns(cidr, setWordsAlone());
-    }
-
-    /** The allocated words as ascending index/word pairs, read while nothing changes. */
-    private long[] setWordsAlone() {
-        return gate.callAlone(() -> bits.setWords());
-    }
-
-    /** Encodes the set bits given as ascending index/word pairs as runs of consecutive indexes. */
-    private static byte[] encodeRuns(ServiceCidr cidr, long[] pairs) {
-        long[] starts = new long[16];
-        long[] lengths = new long[16];
-        int n = 0;
-        for (int p = 0; p < pairs.length; p += 2) {
-            long base = pairs[p] << 6;
-            long word = pairs[p + 1];
-            while (word != 0) {
-                int skip = Long.numberOfTrailingZeros(word);
-                long shifted = word >>> skip;
-                int ones = shifted == -1L ? 64 : Long.numberOfTrailingZeros(~shifted);
-                long start = base + skip;
-                if (n > 0 && starts[n - 1] + lengths[n - 1] == start) {
-                    lengths[n - 1] += ones;
-                } else {
-                    if (n == starts.length) {
-                        starts = Arrays.copyOf(starts, 2 * n);
-                        lengths = Arrays.copyOf(lengths, 2 * n);
-                    }
-                    starts[n] = start;
-                    lengths[n] = ones;
-                    n++;
-                }
-                if (skip + ones == 64) {
-                    break;
-                }
-                word &= -1L << (skip + ones);
-            }
-        }
-        return CompactSnapshot.encode(cidr, starts, lengths, n);
+        return CompactSnapshot.encodeWords(cidr, engine.setWords());
     }
 
     /**
@@ -650,13 +508,9 @@ public final class ClusterIpAllocator {
     }
 
     private void restore(CompactSnapshot.Decoded decoded) {
-        boolean sparse = HierarchicalBitmap.isSparse(size);
-        long words = sparse ? HierarchicalBitmap.storedWordsBound(size, decoded) : 0;
-        long bytes = sparse ? HierarchicalBitmap.sparseBytes(words) : HierarchicalBitmap.denseBytes(size);
-        requireWithinLimit("a compact snapshot", decoded.count(), bytes, sparse ? words : -1);
-        HierarchicalBitmap restored = HierarchicalBitmap.fromRuns(HierarchicalBitmap.create(size, sparse, words),
-                decoded);
-        replace(restored, decoded.count());
+        BandedAllocator.RestoreCost cost = engine.restoreCost(decoded);
+        requireWithinLimit("a compact snapshot", decoded.count(), cost.bytes(), cost.words());
+        engine.restore(decoded, decoded.count(), cost);
     }
 
     /**
@@ -682,14 +536,6 @@ public final class ClusterIpAllocator {
         }
     }
 
-    /** Swaps in a new bitmap holding {@code count} bits, with no mutation running. */
-    private void replace(HierarchicalBitmap restored, long count) {
-        gate.runAlone(() -> {
-            bits = restored;
-            gate.reset(count);
-        });
-    }
-
     /**
      * Returns a short description with the range and the counts, for logs. It never holds off
      * other threads' changes: the counts are those of {@link #estimatedUsed()}, exact when nothing
@@ -700,7 +546,7 @@ public final class ClusterIpAllocator {
     @Override
     public String toString() {
         long used = estimatedUsed();
-        return "ClusterIpAllocator[" + cidr + ", used=" + used + ", free=" + Long.toUnsignedString(size - used) + "]";
+        return "ClusterIpAllocator[" + cidr + ", used=" + used + ", free=" + Long.toUnsignedString(engine.size() - used) + "]";
     }
 
     private static ServiceCidr rangeOf(RangeAllocation snapshot) {

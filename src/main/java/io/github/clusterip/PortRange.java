@@ -1,5 +1,6 @@
 package io.github.clusterip;
 
+import io.github.clusterip.engine.BandRule;
 import io.github.clusterip.internal.Messages;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,9 +26,6 @@ import java.util.Optional;
 public final class PortRange {
 
     private static final int MAX_PORT = 65535;
-    private static final int MIN_OFFSET = 16;
-    private static final int MAX_OFFSET = 128;
-    private static final int STEP = 32;
 
     /** The most characters of one part of the input (a number) that a message shows. */
     private static final int PART_SHOWN = 20;
@@ -207,10 +205,7 @@ public final class PortRange {
      * @return the band offset, 0 or from 16 to 128, always less than {@link #size()}
      */
     public int bandOffset() {
-        if (size <= MIN_OFFSET) {
-            return 0;
-        }
-        return Math.min(Math.max(MIN_OFFSET, size / STEP), MAX_OFFSET);
+        return (int) BandRule.NODE_PORTS.offset(size);
     }
 
     /**

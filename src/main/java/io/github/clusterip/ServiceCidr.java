@@ -1,5 +1,6 @@
 package io.github.clusterip;
 
+import io.github.clusterip.engine.BandRule;
 import io.github.clusterip.internal.Messages;
 import java.math.BigInteger;
 import java.util.Objects;
@@ -24,18 +25,24 @@ import java.util.Optional;
  */
 public final class ServiceCidr {
 
-    private static final int MIN_OFFSET = 16;
-    private static final int MAX_OFFSET = 256;
-    private static final int STEP = 16;
 
     private final IpAddress network;
     private final int prefixLength;
     private final int bandOffset;
+    /** The usable count: 2^host bits less the network address and, for IPv4, the broadcast. */
+    private final BigInteger usableCount;
+    /** The usable count as an unsigned long, for blocks of at most 2^64 addresses; else -1. */
+    private final long usableIndexes;
 
     private ServiceCidr(IpAddress network, int prefixLength) {
         this.network = network;
         this.prefixLength = prefixLength;
-        this.bandOffset = computeBandOffset(network.family().bitLength() - prefixLength);
+        int hostBits = network.family().bitLength() - prefixLength;
+        // The rule applies to the full block size; every block of 2^63 or more has the maximum.
+        this.bandOffset = (int) BandRule.SERVICE_IPS.offset(hostBits >= 63 ? Long.MAX_VALUE : 1L << hostBits);
+        BigInteger excluded = BigInteger.valueOf(network.family() == IpFamily.IPV4 ? 2 : 1);
+        this.usableCount = BigInteger.ONE.shiftLeft(hostBits).subtract(excluded).max(BigInteger.ZERO);
+        this.usableIndexes = hostBits <= 64 ? usableCount.longValue() : -1L;
     }
 
     /**
@@ -181,8 +188,7 @@ public final class ServiceCidr {
      * @return the usable count; 0 for IPv4 /31 and /32 and for IPv6 /128
      */
     public BigInteger usableCount() {
-        BigInteger excluded = BigInteger.valueOf(family() == IpFamily.IPV4 ? 2 : 1);
-        return addressCount().subtract(excluded).max(BigInteger.ZERO);
+        return usableCount;
     }
 
     /**
@@ -322,6 +328,17 @@ public final class ServiceCidr {
 
     // ---- package-private arithmetic used by the allocator ---------------------------------------
 
+    /**
+     * Returns the usable count as an unsigned long (2^64 - 1 for an IPv6 /64 reads as -1), for
+     * blocks of at most 2^64 addresses.
+     */
+    long usableIndexes() {
+        if (hostBits() > 64) {
+            throw new IllegalStateException(this + " has more than 2^64 - 1 usable addresses");
+        }
+        return usableIndexes;
+    }
+
     int hostBits() {
         return family().bitLength() - prefixLength;
     }
@@ -343,8 +360,7 @@ public final class ServiceCidr {
                 return -1;
             }
             long index = address.low() - network.low() - 1;
-            long usable = hostBits == 64 ? -1L : Math.max(0, (1L << hostBits) - (family() == IpFamily.IPV4 ? 2 : 1));
-            return Long.compareUnsigned(index, usable) < 0 ? index : -1;
+            return Long.compareUnsigned(index, usableIndexes) < 0 ? index : -1;
         }
         if (!contains(address)) {
             return -1;
@@ -386,20 +402,6 @@ public final class ServiceCidr {
         long keepHigh = hostBits >= 128 ? 0 : (hostBits <= 64 ? -1L : -1L << (hostBits - 64));
         long keepLow = hostBits >= 64 ? 0 : -1L << hostBits;
         return IpAddress.ipv6(address.high() & keepHigh, address.low() & keepLow);
-    }
-
-    private static int computeBandOffset(int hostBits) {
-        if (hostBits <= 4) {
-            return 0; // size <= 16
-        }
-        // size / 16 = 2^(hostBits - 4); clamp it to [16, 256]
-        if (hostBits - 4 < 4) {
-            return MIN_OFFSET;
-        }
-        if (hostBits - 4 > 8) {
-            return MAX_OFFSET;
-        }
-        return (1 << hostBits) / STEP;
     }
 
     private static IllegalArgumentException invalid(String text, String problem) {

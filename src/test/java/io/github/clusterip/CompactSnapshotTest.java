@@ -1,5 +1,6 @@
 package io.github.clusterip;
 
+import io.github.clusterip.engine.CompactFrame;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -149,7 +150,7 @@ class CompactSnapshotTest {
 
         CompactSnapshot.Decoded decoded = CompactSnapshot.decode(data);
         assertThat(decoded.cidr()).as(why).isEqualTo(cidr);
-        assertThat(decoded.runCount()).as(why).isEqualTo(runCount);
+        assertThat(decoded.runs().runCount()).as(why).isEqualTo(runCount);
         assertThat(runsOf(decoded)).as(why).containsExactlyElementsOf(expected);
         assertThat(unsigned(decoded.count())).as(why).isEqualTo(expectedCount);
     }
@@ -357,7 +358,7 @@ class CompactSnapshotTest {
                 .isGreaterThan(2L * runCount);
         CompactSnapshot.Decoded decoded = CompactSnapshot.decode(data);
         assertThat(decoded.cidr()).isEqualTo(cidr);
-        assertThat(decoded.runCount()).as(why).isEqualTo(runCount);
+        assertThat(decoded.runs().runCount()).as(why).isEqualTo(runCount);
         assertThat(decoded.count()).as(why).isEqualTo(distinct);
         // List.equals, linear: containsExactly's diff is quadratic on a million runs.
         assertThat(runsOf(decoded).equals(runsOf(starts, lengths, runCount))).as(why).isTrue();
@@ -587,14 +588,14 @@ class CompactSnapshotTest {
         // 10.96.0.0/24: the header is 11 bytes, so a 1-byte count is at offset 11, the run count
         // at 12 and the first run at 13.
         return Stream.of(
-            bad("version 2", Builder.header(2, 4, 24, "10.96.0.0").varint(0).varint(0).withCrc(),
-                    "unsupported version 2 at byte offset 4 (supported versions: 1)"),
+            bad("version 3", Builder.header(3, 4, 24, "10.96.0.0").varint(0).varint(0).withCrc(),
+                    "unsupported version 3 at byte offset 4 (supported versions: 1 and 2)"),
             bad("version 0", Builder.header(0, 4, 24, "10.96.0.0").varint(0).varint(0).withCrc(),
                     "unsupported version 0"),
             bad("family 5", Builder.header(1, 5, 24, "10.96.0.0").varint(0).varint(0).withCrc(),
-                    "bad address family 5 at byte offset 5 (expected 4 for IPv4 or 6 for IPv6)"),
+                    "bad kind 5 at byte offset 5 (expected 4 for IPv4, 6 for IPv6 or 80, 'P', for ports)"),
             bad("family 0", Builder.header(1, 0, 24, "10.96.0.0").varint(0).varint(0).withCrc(),
-                    "bad address family 0"),
+                    "bad kind 0"),
             bad("IPv4 prefix 33", Builder.v4("10.96.0.0", 33).varint(0).varint(0).withCrc(),
                     "prefix length 33 at byte offset 6 is out of range 0..32 for IPv4"),
             bad("IPv4 prefix 255", Builder.v4("10.96.0.0", 255).varint(0).varint(0).withCrc(),
@@ -755,16 +756,19 @@ class CompactSnapshotTest {
         assertThatThrownBy(() -> CompactSnapshot.encode(ServiceCidr.parse("fd00::/63"), new long[0], new long[0], 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fd00::/63");
         long[] none = new long[0];
-        assertThatThrownBy(() -> CompactSnapshot.encode(null, none, none, 0)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> CompactSnapshot.encode((ServiceCidr) null, none, none, 0)).isInstanceOf(NullPointerException.class);
         ServiceCidr cidr = ServiceCidr.parse("10.96.0.0/24");
         assertThatThrownBy(() -> CompactSnapshot.encode(cidr, null, none, 0)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> CompactSnapshot.encode(cidr, none, null, 0)).isInstanceOf(NullPointerException.class);
     }
 
     @Test
-    void versionConstantIsWhatIsWritten() {
-        assertThat(CompactSnapshot.VERSION).isEqualTo(1);
-        byte[] data = CompactSnapshot.encode(ServiceCidr.parse("10.96.0.0/24"), new long[0], new long[0], 0);
-        assertThat(data[4]).isEqualTo((byte) CompactSnapshot.VERSION);
+    void aCidrSnapshotIsWrittenAsVersion1AndAPortSnapshotAsVersion2() {
+        assertThat(CompactFrame.LATEST_VERSION).isEqualTo(2);
+        byte[] cidr = CompactSnapshot.encode(ServiceCidr.parse("10.96.0.0/24"), new long[0], new long[0], 0);
+        assertThat(cidr[4]).isEqualTo((byte) 1);
+        byte[] ports = CompactSnapshot.encode(PortRange.DEFAULT, new long[0], new long[0], 0);
+        assertThat(ports[4]).isEqualTo((byte) 2);
+        assertThat(ports[5]).isEqualTo((byte) 'P');
     }
 }

@@ -1,4 +1,4 @@
-package io.github.clusterip;
+package io.github.clusterip.engine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -1,4 +1,6 @@
-package io.github.clusterip;
+package io.github.clusterip.engine;
+
+import io.github.clusterip.engine.BandedAllocator.Runs;
 
 /*
  * A bitmap of a fixed number of bits with a summary above it, so that the next clear bit is
@@ -144,17 +146,6 @@ abstract class HierarchicalBitmap {
             }
         });
         return total[0];
-    }
-
-    /** Runs of set bits, ascending, disjoint and not touching, each inside the map. */
-    interface Runs {
-        /** Calls {@code visitor} with each run, in ascending order. */
-        void forEachRun(RunVisitor visitor);
-    }
-
-    /** Receives a run {@code [start, start + length)} of set bits; length at least 1. */
-    interface RunVisitor {
-        void visit(long start, long length);
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.github.clusterip;
+package io.github.clusterip.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,5 +84,28 @@ class SparseBitmapTest extends HierarchicalBitmapTest {
         assertThat(bits.nextClear(1L << 30, size)).isEqualTo((1L << 30) + (1L << 22));
         assertThat(bits.nextClear(0, 5)).isZero();
         assertThat(bits.cardinality()).isEqualTo((1L << 20) - 5 + (1L << 22));
+    }
+
+    @Test
+    void theStoredWordBoundOfARestoreCoversWhatTheMapStores() {
+        // 3 runs in a /64. The first, 64 * 64 + 3 indexes from index 64, fills level-0 words 1 to
+        // 64 and touches word 65: 65 words; its 64 full words are bits 1 to 64 of level 1, which
+        // lie in level-1 words 0 and 1: 2 words. Then two single indexes, a word each: 69 words.
+        // The bound adds a tail word for each of the 11 levels of a /64: 80. Only levels 0 and 10
+        // really have one (the others hold a multiple of 64 bits), so the map stores 71.
+        long[] starts = {64, 1L << 40, 1L << 50};
+        long[] lengths = {64 * 64 + 3, 1, 1};
+        BandedAllocator.Runs runs = visitor -> {
+            for (int i = 0; i < starts.length; i++) {
+                visitor.visit(starts[i], lengths[i]);
+            }
+        };
+        long words = HierarchicalBitmap.storedWordsBound(-1L, runs);
+        assertThat(words).isEqualTo(80);
+        SparseBitmap built = (SparseBitmap) HierarchicalBitmap.fromRuns(HierarchicalBitmap.create(-1L, true, words), runs);
+        assertThat(built.storedWords()).isEqualTo(71);
+        assertThat(built.cardinality()).isEqualTo(64 * 64 + 5);
+        assertThat(new BandedAllocator(-1L, 256, io.github.clusterip.ScanStrategy.SEQUENTIAL, null).restoreCost(runs))
+                .isEqualTo(new BandedAllocator.RestoreCost(80 * HierarchicalBitmap.SPARSE_BYTES_PER_WORD, 80));
     }
 }

@@ -1,4 +1,4 @@
-package io.github.clusterip;
+package io.github.clusterip.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

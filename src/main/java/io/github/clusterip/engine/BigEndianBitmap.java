@@ -1,15 +1,18 @@
-package io.github.clusterip;
+package io.github.clusterip.engine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
+/**
+ * Converts between an allocator's words and the bytes of kube-apiserver's RangeAllocation.
+ */
 /*
  * Conversion between the allocator's words (bit k = bit k % 64 of word k / 64) and the bytes of
  * Go's big.Int.Bytes() that kube-apiserver persists: the big-endian magnitude without leading zero
  * bytes, so bit k is bit k % 8 of byte data[data.length - 1 - k / 8], and no bit set means no byte.
  */
-final class BigEndianBitmap {
+public final class BigEndianBitmap {
 
     /** Reads and writes a long as 8 big-endian bytes: one word of bits in Go's byte order. */
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
@@ -17,7 +20,14 @@ final class BigEndianBitmap {
     private BigEndianBitmap() {
     }
 
-    static byte[] toBytes(long[] words) {
+    /**
+     * Returns the bitmap in {@code words} (bit k is bit {@code k % 64} of {@code words[k / 64]}) as
+     * Go's {@code big.Int.Bytes()} writes it.
+     *
+     * @param words the bitmap
+     * @return the big-endian bytes, no leading zero byte; empty if no bit is set
+     */
+    public static byte[] toBytes(long[] words) {
         int top = words.length - 1;
         while (top >= 0 && words[top] == 0) {
             top--;
@@ -42,8 +52,15 @@ final class BigEndianBitmap {
     /**
      * Reads {@code data} into words for a bitmap of {@code size} bits. Leading zero bytes are
      * accepted, as Go's big.Int.SetBytes accepts them; a set bit at or past {@code size} is an error.
+     *
+     * @param data the bytes of a RangeAllocation
+     * @param size the number of bits of the range, at most {@link BandedAllocator#DENSE_LIMIT}
+     * @param range the range's text, for the error message
+     * @param elements what the range holds, for the error message: "usable addresses" or "ports"
+     * @return {@code ceil(size / 64)} words
+     * @throws IllegalArgumentException if a bit at or past {@code size} is set
      */
-    static long[] toWords(byte[] data, int size, ServiceCidr cidr) {
+    public static long[] toWords(byte[] data, int size, String range, String elements) {
         int first = 0;
         while (first < data.length && data[first] == 0) {
             first++;
@@ -55,8 +72,8 @@ final class BigEndianBitmap {
         long significant = data.length - first;
         long highestBit = (significant - 1) * 8 + 31 - Integer.numberOfLeadingZeros(data[first] & 0xFF);
         if (highestBit >= size) {
-            throw new IllegalArgumentException("invalid RangeAllocation data for " + cidr + ": bit " + highestBit
-                    + " is set, but the range has only " + size + " usable addresses (bits 0 to " + (size - 1)
+            throw new IllegalArgumentException("invalid RangeAllocation data for " + range + ": bit " + highestBit
+                    + " is set, but the range has only " + size + " " + elements + " (bits 0 to " + (size - 1)
                     + ")");
         }
         int fullWords = (int) (significant >>> 3);

@@ -1,4 +1,4 @@
-package io.github.clusterip;
+package io.github.clusterip.engine;
 
 import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;

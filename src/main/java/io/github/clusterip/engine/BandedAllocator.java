@@ -1,0 +1,365 @@
+package io.github.clusterip.engine;
+
+import io.github.clusterip.ScanStrategy;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
+
+/*
+ * The engine: allocates the indexes of [0, size), a static band [0, staticSize) and a dynamic band
+ * [staticSize, size), as kube-apiserver allocates ClusterIPs and NodePorts. Sizes and indexes are
+ * unsigned 64-bit values (an IPv6 /64 has 2^64 - 1 usable addresses), so -1 is never an index and
+ * stands for "none".
+ *
+ * allocateNext() claims a clear bit of the dynamic band first, then of the static band. Inside a
+ * band the scan strategy picks the start: the band's first index, or a uniform random one, from
+ * which the first clear bit at or after it is taken, wrapping round inside the band. The bitmap
+ * (HierarchicalBitmap) finds that bit in a bounded number of word operations at any fill level,
+ * and each change is one compare-and-set on a word, so threads allocate in parallel.
+ *
+ * The MutationGate counts changes and lets exact reads (counts, snapshots) and restores hold
+ * changes off for a moment. A search that finds the dynamic band full while others change it may
+ * have missed a bit freed meanwhile, so it is repeated with changes held off before "full" is
+ * reported: a full answer is exact.
+ */
+
+/**
+ * Allocates the indexes of a banded index space: thread-safe, linearizable, with flat cost at any
+ * fill level. Not part of the library's API.
+ */
+public final class BandedAllocator {
+
+    /** Ranges of up to this many indexes keep their bitmap in arrays; larger ones in hash tables. */
+    public static final long DENSE_LIMIT = HierarchicalBitmap.DENSE_LIMIT;
+
+    /** The number of indexes, unsigned. */
+    private final long size;
+    /** The static band is [0, staticSize), the dynamic band [staticSize, size). */
+    private final long staticSize;
+    private final boolean sequential;
+    /** The caller's random source, guarded by itself; null: ThreadLocalRandom. */
+    private final RandomGenerator random;
+    private final MutationGate gate = new MutationGate();
+    /** Replaced only by a restore, inside an exclusive section. */
+    private volatile HierarchicalBitmap bits;
+
+    /**
+     * Creates an empty engine.
+     *
+     * @param size the number of indexes, unsigned (-1 stands for 2^64 - 1)
+     * @param staticSize the size of the static band, unsigned, at most {@code size}
+     * @param strategy how an index is picked inside a band
+     * @param random the random source, called under a lock of its own; null for
+     *     {@link ThreadLocalRandom}
+     * @throws IllegalArgumentException if {@code staticSize} exceeds {@code size}
+     */
+    public BandedAllocator(long size, long staticSize, ScanStrategy strategy, RandomGenerator random) {
+        if (Long.compareUnsigned(staticSize, size) > 0) {
+            throw new IllegalArgumentException("a static band of " + Long.toUnsignedString(staticSize)
+                    + " indexes does not fit in a range of " + Long.toUnsignedString(size));
+        }
+        this.size = size;
+        this.staticSize = staticSize;
+        this.sequential = strategy == ScanStrategy.SEQUENTIAL;
+        this.random = random;
+        this.bits = HierarchicalBitmap.create(size);
+    }
+
+    /**
+     * Returns the number of indexes.
+     *
+     * @return the size, unsigned
+     */
+    public long size() {
+        return size;
+    }
+
+    /**
+     * Returns the size of the static band.
+     *
+     * @return the static band size, unsigned
+     */
+    public long staticSize() {
+        return staticSize;
+    }
+
+    /**
+     * Allocates a free index: from the dynamic band if it has one, otherwise from the static band.
+     *
+     * @return the index, or -1 if every index is allocated
+     * @throws IllegalStateException if the caller's random source returns a value outside the
+     *     bound it was asked for; nothing is allocated
+     */
+    public long allocateNext() {
+        long index = -1;
+        int cell = gate.enter();
+        try {
+            index = claim(bits, staticSize, size);
+        } finally {
+            gate.exit(cell, index == -1 ? 0 : 1);
+        }
+        return index != -1 ? index : allocateNextAlone();
+    }
+
+    /** allocateNext with no mutation running: an exact dynamic-then-static search. */
+    private long allocateNextAlone() {
+        return gate.callAloneAsLong(() -> {
+            HierarchicalBitmap map = bits;
+            long index = claim(map, staticSize, size);
+            if (index == -1) {
+                index = claim(map, 0, staticSize);
+            }
+            if (index != -1) {
+                gate.add(1);
+            }
+            return index;
+        });
+    }
+
+    /**
+     * Sets a clear bit of [from, to) picked by the strategy and returns its index, or -1 if none
+     * was found (the band is full, or, while other threads run, looked full).
+     */
+    private long claim(HierarchicalBitmap map, long from, long to) {
+        if (Long.compareUnsigned(from, to) >= 0) {
+            return -1;
+        }
+        long start = sequential ? from : from + randomBelow(to - from);
+        long found = map.setFirstClear(start, to);
+        return found != -1 || start == from ? found : map.setFirstClear(from, start);
+    }
+
+    /** A uniform random value in [0, bound), bound unsigned and not 0. */
+    private long randomBelow(long bound) {
+        if (random == null) {
+            return below(ThreadLocalRandom.current(), bound);
+        }
+        long value;
+        synchronized (random) {
+            value = below(random, bound);
+        }
+        if (Long.compareUnsigned(value, bound) >= 0) {
+            // A generator of the caller's that breaks its contract: refuse, before anything changes,
+            // rather than start the search outside the band.
+            throw new IllegalStateException("the random source " + random.getClass().getName() + " returned "
+                    + Long.toUnsignedString(value) + " when asked for a value from 0 to "
+                    + Long.toUnsignedString(bound - 1) + " (bound " + Long.toUnsignedString(bound)
+                    + "); nothing was allocated");
+        }
+        return value;
+    }
+
+    private static long below(RandomGenerator generator, long bound) {
+        if (bound > 0 && bound <= Integer.MAX_VALUE) {
+            return generator.nextInt((int) bound);
+        }
+        if (bound > 0) {
+            return generator.nextLong(bound);
+        }
+        long value;
+        do {
+            value = generator.nextLong(); // bound >= 2^63: fewer than half of the draws are rejected
+        } while (Long.compareUnsigned(value, bound) >= 0);
+        return value;
+    }
+
+    /**
+     * Allocates one index if it is free.
+     *
+     * @param index an index below {@link #size()}, unsigned
+     * @return true if it was free and is now allocated
+     */
+    public boolean allocate(long index) {
+        boolean set = false;
+        int cell = gate.enter();
+        try {
+            set = bits.set(index);
+        } finally {
+            gate.exit(cell, set ? 1 : 0);
+        }
+        return set;
+    }
+
+    /**
+     * Frees one index.
+     *
+     * @param index an index below {@link #size()}, unsigned
+     * @return true if it was allocated and is now free
+     */
+    public boolean release(long index) {
+        boolean cleared = false;
+        int cell = gate.enter();
+        try {
+            cleared = bits.clear(index);
+        } finally {
+            gate.exit(cell, cleared ? -1 : 0);
+        }
+        return cleared;
+    }
+
+    /**
+     * Tells whether an index is allocated, without waiting for other calls.
+     *
+     * @param index an index below {@link #size()}, unsigned
+     * @return true if it is allocated
+     */
+    public boolean isAllocated(long index) {
+        return bits.get(index);
+    }
+
+    /**
+     * Returns the exact number of allocated indexes, holding changes off for a moment.
+     *
+     * @return the count, unsigned
+     */
+    public long used() {
+        return gate.callAloneAsLong(gate::count);
+    }
+
+    /**
+     * Returns the exact number of allocated indexes in the static band.
+     *
+     * @return the count, unsigned
+     */
+    public long usedStatic() {
+        return gate.callAloneAsLong(() -> bits.cardinalityBelow(staticSize));
+    }
+
+    /**
+     * Returns the number of allocated indexes without holding changes off, clamped to
+     * {@code [0, size]}: exact when nothing changes during the call.
+     *
+     * @return the estimate, unsigned
+     */
+    public long estimatedUsed() {
+        long estimate = gate.estimate();
+        if (estimate < 0) {
+            return 0;
+        }
+        return Long.compareUnsigned(estimate, size) > 0 ? size : estimate;
+    }
+
+    /**
+     * Returns the allocated words as ascending index/word pairs (word w holds indexes 64w to
+     * 64w + 63), read while nothing changes.
+     *
+     * @return a new array of pairs
+     */
+    public long[] setWords() {
+        return gate.callAlone(() -> bits.setWords());
+    }
+
+    /**
+     * Tells whether the bitmap is held in arrays: ranges of up to {@link #DENSE_LIMIT} indexes.
+     *
+     * @return true for a dense bitmap
+     */
+    public boolean isDense() {
+        return !HierarchicalBitmap.isSparse(size);
+    }
+
+    /**
+     * Returns every word of a dense bitmap, read while nothing changes.
+     *
+     * @return a new array of {@code ceil(size / 64)} words
+     * @throws IllegalStateException if the bitmap is not {@linkplain #isDense() dense}
+     */
+    public long[] denseWords() {
+        if (!isDense()) {
+            throw new IllegalStateException("a range of " + Long.toUnsignedString(size) + " indexes has no dense bitmap");
+        }
+        return gate.callAlone(() -> ((DenseBitmap) bits).copyWords());
+    }
+
+    /**
+     * Returns the heap that a dense bitmap of this range takes, in bytes.
+     *
+     * @return the figure for {@link #isDense() dense} ranges
+     */
+    public long denseBytes() {
+        return HierarchicalBitmap.denseBytes(size);
+    }
+
+    /**
+     * Works out, before anything is built, the most heap a restore of {@code runs} would take.
+     *
+     * @param runs the allocated indexes, as ascending runs inside {@code [0, size)}
+     * @return the cost
+     */
+    public RestoreCost restoreCost(Runs runs) {
+        if (isDense()) {
+            return new RestoreCost(HierarchicalBitmap.denseBytes(size), -1);
+        }
+        long words = HierarchicalBitmap.storedWordsBound(size, runs);
+        return new RestoreCost(HierarchicalBitmap.sparseBytes(words), words);
+    }
+
+    /**
+     * The most heap a restore would take.
+     *
+     * @param bytes the heap, in bytes
+     * @param words the 64-bit words a sparse bitmap would store, or -1 for a dense one
+     */
+    public record RestoreCost(long bytes, long words) {
+    }
+
+    /**
+     * Replaces the whole state with the indexes of {@code runs}, with changes held off.
+     *
+     * @param runs the allocated indexes, as ascending, disjoint runs inside {@code [0, size)}
+     * @param count the number of indexes the runs hold
+     * @param cost what {@link #restoreCost(Runs)} returned for them
+     */
+    public void restore(Runs runs, long count, RestoreCost cost) {
+        HierarchicalBitmap map = HierarchicalBitmap.create(size, !isDense(), Math.max(0, cost.words()));
+        replace(HierarchicalBitmap.fromRuns(map, runs), count);
+    }
+
+    /**
+     * Replaces the whole state of a dense range with {@code words}, with changes held off.
+     *
+     * @param words {@code ceil(size / 64)} words with no bit set at or past {@code size}
+     */
+    public void restore(long[] words) {
+        HierarchicalBitmap restored = HierarchicalBitmap.fromWords(size, words);
+        replace(restored, restored.cardinality());
+    }
+
+    private void replace(HierarchicalBitmap restored, long count) {
+        gate.runAlone(() -> {
+            bits = restored;
+            gate.reset(count);
+        });
+    }
+
+    /**
+     * Returns the exact number of allocated indexes in the dynamic band.
+     *
+     * @return the count, unsigned
+     */
+    public long usedDynamic() {
+        return gate.callAloneAsLong(() -> gate.count() - bits.cardinalityBelow(staticSize));
+    }
+
+    /**
+     * The allocated indexes of a snapshot, as runs: ascending, disjoint, each of at least one.
+     */
+    public interface Runs {
+        /**
+         * Calls {@code visitor} with each run, in ascending order.
+         *
+         * @param visitor takes each run
+         */
+        void forEachRun(RunVisitor visitor);
+    }
+
+    /** Takes one run of allocated indexes. */
+    public interface RunVisitor {
+        /**
+         * Takes the run {@code [start, start + length)}.
+         *
+         * @param start the first index, unsigned
+         * @param length the number of indexes, unsigned, at least 1
+         */
+        void visit(long start, long length);
+    }
+}
