@@ -12,7 +12,7 @@ package io.github.clusterip;
  */
 public final class IpNotInRangeException extends AllocationException {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /** The address asked for, as text so that the exception stays serializable. */
     private final String address;
@@ -39,5 +39,14 @@ public final class IpNotInRangeException extends AllocationException {
      */
     public ServiceCidr validRange() {
         return cidr();
+    }
+
+    /**
+     * Returns the CIDR of the allocator that refused the address.
+     *
+     * @return the allocator's CIDR
+     */
+    public ServiceCidr cidr() {
+        return ServiceCidr.parse(range());
     }
 }

@@ -30,11 +30,16 @@ class ApiShapeTest {
             "io.github.clusterip.Band",
             "io.github.clusterip.ClusterIpAllocator",
             "io.github.clusterip.ClusterIpAllocator$Builder",
+            "io.github.clusterip.CompatibilityProfile",
             "io.github.clusterip.IpAddress",
             "io.github.clusterip.IpAlreadyAllocatedException",
             "io.github.clusterip.IpFamily",
             "io.github.clusterip.IpNotInRangeException",
             "io.github.clusterip.IpRange",
+            "io.github.clusterip.NodePortAllocator",
+            "io.github.clusterip.NodePortAllocator$Builder",
+            "io.github.clusterip.PortAlreadyAllocatedException",
+            "io.github.clusterip.PortNotInRangeException",
             "io.github.clusterip.PortRange",
             "io.github.clusterip.RangeAllocation",
             "io.github.clusterip.RangeFullException",
@@ -80,7 +85,8 @@ class ApiShapeTest {
     @Test
     void exceptionsAreUncheckedUnderOneSealedParent() {
         assertThat(AllocationException.class.getPermittedSubclasses()).containsExactlyInAnyOrder(
-                RangeFullException.class, IpAlreadyAllocatedException.class, IpNotInRangeException.class);
+                RangeFullException.class, IpAlreadyAllocatedException.class, IpNotInRangeException.class,
+                PortAlreadyAllocatedException.class, PortNotInRangeException.class);
         assertThat(RuntimeException.class).isAssignableFrom(AllocationException.class);
     }
 

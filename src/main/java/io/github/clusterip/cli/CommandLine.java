@@ -1,6 +1,7 @@
 package io.github.clusterip.cli;
 
 import io.github.clusterip.AllocationException;
+import io.github.clusterip.IpAlreadyAllocatedException;
 import io.github.clusterip.Band;
 import io.github.clusterip.ClusterIpAllocator;
 import io.github.clusterip.IpAddress;
@@ -271,7 +272,10 @@ final class CommandLine {
         } catch (AllocationException e) {
             allocated = -1;
             out.flush();
-            err.println("error: " + oneLine(e.getMessage()));
+            // As kube-apiserver reports a requested address in use, with the address first.
+            String message = e instanceof IpAlreadyAllocatedException taken
+                    ? "failed to allocate IP " + taken.address() + ": " + e.getMessage() : e.getMessage();
+            err.println("error: " + oneLine(message));
             code = ExitCode.REFUSED;
         }
         doing = "counting";
