@@ -3,6 +3,7 @@ package io.github.clusterip;
 import io.github.clusterip.engine.BandedAllocator;
 import io.github.clusterip.engine.BigEndianBitmap;
 import java.math.BigInteger;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -87,8 +88,14 @@ public final class ClusterIpAllocator {
      */
     public static final long DEFAULT_MAX_RESTORE_BYTES = 64L << 20;
 
+    /** kube-apiserver's bitmap allocator caps an IPv6 block at this many addresses. */
+    private static final long BITMAP_BLOCK_CAP = 1L << 16;
+
     private final ServiceCidr cidr;
     private final ScanStrategy strategy;
+    private final CompatibilityProfile profile;
+    /** Whether an IPv4-mapped IPv6 address stands for the IPv4 address in an IPv4 range. */
+    private final boolean unmap;
     /** The most heap a restore may build, in bytes. */
     private final long maxRestoreBytes;
     /** The engine, over the usable addresses: index k is address network + 1 + k. */
@@ -97,8 +104,14 @@ public final class ClusterIpAllocator {
     private ClusterIpAllocator(Builder builder) {
         this.cidr = builder.cidr;
         this.strategy = builder.strategy;
+        this.profile = builder.profile;
+        this.unmap = profile != CompatibilityProfile.CLUSTERIP && cidr.family() == IpFamily.IPV4;
         this.maxRestoreBytes = builder.maxRestoreBytes;
         long size = builder.cidr.usableIndexes();
+        if (profile == CompatibilityProfile.KUBE_APISERVER_BITMAP && cidr.family() == IpFamily.IPV6
+                && cidr.hostBits() > 16) {
+            size = BITMAP_BLOCK_CAP - 1; // the capped block, less the network address
+        }
         long offset = builder.cidr.bandOffset();
         long staticSize = Long.compareUnsigned(size, offset) < 0 ? size : offset;
         RandomGenerator random = builder.random != null ? builder.random
@@ -220,6 +233,15 @@ public final class ClusterIpAllocator {
     }
 
     /**
+     * Returns whose rules this allocator follows where clusterip and Kubernetes differ.
+     *
+     * @return the compatibility profile
+     */
+    public CompatibilityProfile profile() {
+        return profile;
+    }
+
+    /**
      * Returns the strategy that picks addresses inside a band.
      *
      * @return the scan strategy
@@ -275,11 +297,20 @@ public final class ClusterIpAllocator {
      * @throws NullPointerException if {@code address} is null
      */
     public boolean tryAllocate(IpAddress address) {
-        long index = cidr.indexOf(address);
+        long index = indexOf(address);
         if (index == -1) {
             throw new IpNotInRangeException(address, cidr);
         }
         return engine.allocate(index);
+    }
+
+    /** The index of a usable address of this allocator, or -1; the profile's rules applied. */
+    private long indexOf(IpAddress address) {
+        if (unmap && address.family() == IpFamily.IPV6 && address.high() == 0 && (address.low() >>> 32) == 0xFFFF) {
+            address = IpAddress.ipv4(address.low() & 0xFFFF_FFFFL);
+        }
+        long index = cidr.indexOf(address);
+        return Long.compareUnsigned(index, engine.size()) < 0 ? index : -1;
     }
 
     /**
@@ -291,7 +322,7 @@ public final class ClusterIpAllocator {
      * @throws NullPointerException if {@code address} is null
      */
     public boolean release(IpAddress address) {
-        long index = cidr.indexOf(address);
+        long index = indexOf(address);
         if (index == -1) {
             return false;
         }
@@ -307,7 +338,7 @@ public final class ClusterIpAllocator {
      * @throws NullPointerException if {@code address} is null
      */
     public boolean isAllocated(IpAddress address) {
-        long index = cidr.indexOf(address);
+        long index = indexOf(address);
         return index != -1 && engine.isAllocated(index);
     }
 
@@ -345,7 +376,18 @@ public final class ClusterIpAllocator {
      *     {@code Long.MAX_VALUE}
      */
     public long free() {
-        return saturated(engine.size() - used());
+        long used = used();
+        switch (profile) {
+            case KUBE_APISERVER_BITMAP:
+                return engine.size() - used; // below zero when a restore kept bits beyond the range
+            case KUBE_APISERVER_IPADDRESS:
+                if (engine.size() < 0) { // more than Long.MAX_VALUE usable: an IPv6 /64
+                    return Long.MAX_VALUE - used;
+                }
+                return saturated(engine.size() - used);
+            default:
+                return saturated(engine.size() - used);
+        }
     }
 
     private static long saturated(long unsigned) {
@@ -359,7 +401,7 @@ public final class ClusterIpAllocator {
      * @return the count of usable addresses not allocated, in both bands
      */
     public BigInteger exactFree() {
-        return unsigned(engine.size() - used());
+        return unsigned(engine.size()).subtract(unsigned(used()));
     }
 
     /**
@@ -431,8 +473,12 @@ public final class ClusterIpAllocator {
      */
     public RangeAllocation snapshot() {
         requireDense("snapshot");
-        long[] words = engine.denseWords();
-        return new RangeAllocation(cidr.toString(), BigEndianBitmap.toBytes(words));
+        BandedAllocator.DenseState state = engine.denseState();
+        byte[] data = BigEndianBitmap.toBytes(state.words());
+        if (state.beyond() != null) {
+            data = magnitude(new BigInteger(1, data).or((BigInteger) state.beyond()));
+        }
+        return new RangeAllocation(cidr.toString(), data);
     }
 
     private void requireDense(String what) {
@@ -464,8 +510,33 @@ public final class ClusterIpAllocator {
         ServiceCidr other = rangeOf(snapshot);
         requireSameRange(other);
         requireDense("restore");
-        requireWithinLimit("a RangeAllocation", -1, engine.denseBytes(), -1);
-        engine.restore(BigEndianBitmap.toWords(snapshot.data(), (int) engine.size(), cidr.toString(), "usable addresses"));
+        byte[] data = snapshot.data();
+        int size = (int) engine.size();
+        if (profile == CompatibilityProfile.KUBE_APISERVER_BITMAP) {
+            // Kept as kube-apiserver keeps them: their bytes count against the limit too.
+            requireWithinLimit("a RangeAllocation", -1, engine.denseBytes() + data.length, -1);
+            BigInteger all = new BigInteger(1, data);
+            if (all.bitLength() > size) {
+                BigInteger beyond = all.shiftRight(size).shiftLeft(size);
+                long[] words = BigEndianBitmap.toWords(magnitude(all.xor(beyond)), size, cidr.toString(), ADDRESSES);
+                engine.restore(words, beyond.bitCount(), beyond);
+                return;
+            }
+        } else {
+            requireWithinLimit("a RangeAllocation", -1, engine.denseBytes(), -1);
+        }
+        engine.restore(BigEndianBitmap.toWords(data, size, cidr.toString(), ADDRESSES));
+    }
+
+    private static final String ADDRESSES = "usable addresses";
+
+    /** The bytes of a non-negative number as Go's big.Int.Bytes() writes them: no sign byte. */
+    private static byte[] magnitude(BigInteger value) {
+        byte[] bytes = value.toByteArray();
+        if (value.signum() == 0) {
+            return new byte[0];
+        }
+        return bytes[0] == 0 ? Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
     }
 
     /**
@@ -478,6 +549,12 @@ public final class ClusterIpAllocator {
      * @return the snapshot bytes, a new array
      */
     public byte[] compactSnapshot() {
+        long beyond = engine.usedBeyond();
+        if (beyond != 0) {
+            throw new IllegalStateException("cannot write a compact snapshot of " + cidr + ": it holds " + beyond
+                    + " allocations beyond the range, kept from a RangeAllocation as kube-apiserver keeps them,"
+                    + " which the compact form cannot hold; use snapshot() to keep them");
+        }
         return CompactSnapshot.encodeWords(cidr, engine.setWords());
     }
 
@@ -508,6 +585,15 @@ public final class ClusterIpAllocator {
     }
 
     private void restore(CompactSnapshot.Decoded decoded) {
+        if (Long.compareUnsigned(engine.size(), cidr.usableIndexes()) < 0) {
+            long[] end = {0};
+            decoded.forEachRun((start, length) -> end[0] = start + length);
+            if (Long.compareUnsigned(end[0], engine.size()) > 0) {
+                throw new IllegalArgumentException("cannot restore the compact snapshot of " + cidr + " into an"
+                        + " allocator with the " + profile + " profile: it holds addresses past the first "
+                        + engine.size() + " usable ones, the most that profile allocates in an IPv6 range");
+            }
+        }
         BandedAllocator.RestoreCost cost = engine.restoreCost(decoded);
         requireWithinLimit("a compact snapshot", decoded.count(), cost.bytes(), cost.words());
         engine.restore(decoded, decoded.count(), cost);
@@ -546,7 +632,7 @@ public final class ClusterIpAllocator {
     @Override
     public String toString() {
         long used = estimatedUsed();
-        return "ClusterIpAllocator[" + cidr + ", used=" + used + ", free=" + Long.toUnsignedString(engine.size() - used) + "]";
+        return "ClusterIpAllocator[" + cidr + ", used=" + used + ", free=" + unsigned(engine.size()).subtract(unsigned(used)) + "]";
     }
 
     private static ServiceCidr rangeOf(RangeAllocation snapshot) {
@@ -602,6 +688,7 @@ public final class ClusterIpAllocator {
         private RandomGenerator random;
         private Long seed;
         private long maxRestoreBytes = DEFAULT_MAX_RESTORE_BYTES;
+        private CompatibilityProfile profile = CompatibilityProfile.CLUSTERIP;
 
         private Builder(ServiceCidr cidr) {
             this.cidr = Objects.requireNonNull(cidr, "cidr");
@@ -684,6 +771,21 @@ public final class ClusterIpAllocator {
                 throw new IllegalArgumentException("the restore limit must be a positive number of bytes, not " + bytes);
             }
             this.maxRestoreBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Sets whose rules the allocator follows where clusterip and Kubernetes' allocators
+         * differ: {@link CompatibilityProfile#CLUSTERIP} by default, or one exact to one of
+         * kube-apiserver's allocators, for a simulator that must hand out only what a real cluster
+         * would. The constants list every difference.
+         *
+         * @param profile the profile
+         * @return this builder
+         * @throws NullPointerException if {@code profile} is null
+         */
+        public Builder profile(CompatibilityProfile profile) {
+            this.profile = Objects.requireNonNull(profile, "profile");
             return this;
         }
 

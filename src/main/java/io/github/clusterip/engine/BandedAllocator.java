@@ -41,6 +41,14 @@ public final class BandedAllocator {
     private final MutationGate gate = new MutationGate();
     /** Replaced only by a restore, inside an exclusive section. */
     private volatile HierarchicalBitmap bits;
+    /**
+     * Allocations counted beyond the range, kept from a restore as kube-apiserver keeps them (see
+     * {@link #restore(long[], long, Object)}); 0 in every other case. Written with {@link #beyondState}
+     * inside an exclusive section.
+     */
+    private volatile long beyond;
+    /** What the caller keeps of the allocations beyond the range, opaque here; null when none. */
+    private Object beyondState;
 
     /**
      * Creates an empty engine.
@@ -90,6 +98,11 @@ public final class BandedAllocator {
      *     bound it was asked for; nothing is allocated
      */
     public long allocateNext() {
+        if (beyond != 0) {
+            // As kube-apiserver: full while the count, the bits beyond the range included, has
+            // reached the size, whatever the range itself still has free.
+            return allocateNextAlone(true);
+        }
         long index = -1;
         int cell = gate.enter();
         try {
@@ -97,12 +110,18 @@ public final class BandedAllocator {
         } finally {
             gate.exit(cell, index == -1 ? 0 : 1);
         }
-        return index != -1 ? index : allocateNextAlone();
+        return index != -1 ? index : allocateNextAlone(false);
     }
 
-    /** allocateNext with no mutation running: an exact dynamic-then-static search. */
-    private long allocateNextAlone() {
+    /**
+     * allocateNext with no mutation running: an exact dynamic-then-static search; with
+     * {@code capped}, none while the count has reached the size.
+     */
+    private long allocateNextAlone(boolean capped) {
         return gate.callAloneAsLong(() -> {
+            if (capped && Long.compareUnsigned(gate.count(), size) >= 0) {
+                return -1;
+            }
             HierarchicalBitmap map = bits;
             long index = claim(map, staticSize, size);
             if (index == -1) {
@@ -207,7 +226,8 @@ public final class BandedAllocator {
     }
 
     /**
-     * Returns the exact number of allocated indexes, holding changes off for a moment.
+     * Returns the exact number of allocated indexes, holding changes off for a moment; with the
+     * allocations beyond the range that a restore kept, if any.
      *
      * @return the count, unsigned
      */
@@ -235,7 +255,8 @@ public final class BandedAllocator {
         if (estimate < 0) {
             return 0;
         }
-        return Long.compareUnsigned(estimate, size) > 0 ? size : estimate;
+        long most = size + beyond; // beyond is 0 but in dense ranges: no wrap
+        return Long.compareUnsigned(estimate, most) > 0 ? most : estimate;
     }
 
     /**
@@ -264,10 +285,30 @@ public final class BandedAllocator {
      * @throws IllegalStateException if the bitmap is not {@linkplain #isDense() dense}
      */
     public long[] denseWords() {
+        return denseState().words();
+    }
+
+    /**
+     * Returns every word of a dense bitmap and what the caller keeps of the allocations beyond
+     * the range, read together while nothing changes.
+     *
+     * @return the words and the state beyond the range
+     * @throws IllegalStateException if the bitmap is not {@linkplain #isDense() dense}
+     */
+    public DenseState denseState() {
         if (!isDense()) {
             throw new IllegalStateException("a range of " + Long.toUnsignedString(size) + " indexes has no dense bitmap");
         }
-        return gate.callAlone(() -> ((DenseBitmap) bits).copyWords());
+        return gate.callAlone(() -> new DenseState(((DenseBitmap) bits).copyWords(), beyondState));
+    }
+
+    /**
+     * A dense bitmap's words and the state kept beyond the range.
+     *
+     * @param words {@code ceil(size / 64)} words
+     * @param beyond what the caller gave {@link #restore(long[], long, Object)}, or null
+     */
+    public record DenseState(long[] words, Object beyond) {
     }
 
     /**
@@ -311,7 +352,7 @@ public final class BandedAllocator {
      */
     public void restore(Runs runs, long count, RestoreCost cost) {
         HierarchicalBitmap map = HierarchicalBitmap.create(size, !isDense(), Math.max(0, cost.words()));
-        replace(HierarchicalBitmap.fromRuns(map, runs), count);
+        replace(HierarchicalBitmap.fromRuns(map, runs), count, 0, null);
     }
 
     /**
@@ -320,14 +361,32 @@ public final class BandedAllocator {
      * @param words {@code ceil(size / 64)} words with no bit set at or past {@code size}
      */
     public void restore(long[] words) {
-        HierarchicalBitmap restored = HierarchicalBitmap.fromWords(size, words);
-        replace(restored, restored.cardinality());
+        restore(words, 0, null);
     }
 
-    private void replace(HierarchicalBitmap restored, long count) {
+    /**
+     * Replaces the whole state of a dense range with {@code words} and {@code beyond} allocations
+     * counted beyond the range, as kube-apiserver restores a bitmap with bits set past its size:
+     * it counts them, so they take room, and keeps them, so its snapshots write them back. While
+     * the count has reached the size, {@link #allocateNext()} finds nothing, whatever the range
+     * still has free; {@link #allocate(long)} and {@link #release(long)} work as ever.
+     *
+     * @param words {@code ceil(size / 64)} words with no bit set at or past {@code size}
+     * @param beyond the number of allocations beyond the range, at least 0
+     * @param state what the caller keeps of them, handed back by {@link #denseState()}; null if
+     *     {@code beyond} is 0
+     */
+    public void restore(long[] words, long beyond, Object state) {
+        HierarchicalBitmap restored = HierarchicalBitmap.fromWords(size, words);
+        replace(restored, restored.cardinality(), beyond, state);
+    }
+
+    private void replace(HierarchicalBitmap restored, long count, long beyondCount, Object state) {
         gate.runAlone(() -> {
             bits = restored;
-            gate.reset(count);
+            beyond = beyondCount;
+            beyondState = state;
+            gate.reset(count + beyondCount);
         });
     }
 
@@ -337,7 +396,16 @@ public final class BandedAllocator {
      * @return the count, unsigned
      */
     public long usedDynamic() {
-        return gate.callAloneAsLong(() -> gate.count() - bits.cardinalityBelow(staticSize));
+        return gate.callAloneAsLong(() -> gate.count() - beyond - bits.cardinalityBelow(staticSize));
+    }
+
+    /**
+     * Returns the number of allocations counted beyond the range, kept by the last restore.
+     *
+     * @return the count, 0 unless {@link #restore(long[], long, Object)} kept some
+     */
+    public long usedBeyond() {
+        return beyond;
     }
 
     /**
