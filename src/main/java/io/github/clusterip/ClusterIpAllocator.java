@@ -34,6 +34,11 @@ import java.util.stream.StreamSupport;
  *
  * <p>A failed call throws and leaves the allocator exactly as it was.
  *
+ * <p>Where clusterip's rules and those of kube-apiserver's allocators differ (the IPv6 cap of
+ * kube-apiserver's bitmap allocator, IPv4-mapped addresses, bits beyond the range in a restored
+ * snapshot), a {@link CompatibilityProfile} chosen with {@link Builder#profile} selects whose
+ * rules apply; by default they are clusterip's.
+ *
  * <p>For example:
  *
  * <pre>{@code

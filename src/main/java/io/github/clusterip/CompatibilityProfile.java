@@ -29,7 +29,8 @@ public enum CompatibilityProfile {
      *   <li>an IPv4-mapped IPv6 address given to an IPv4 range is the IPv4 address:
      *       {@code ::ffff:10.96.0.5} allocates {@code 10.96.0.5};</li>
      *   <li>{@link ClusterIpAllocator#restore(RangeAllocation)} keeps bits set beyond the range
-     *       instead of refusing them: they are counted by {@link ClusterIpAllocator#used()}, so
+     *       instead of refusing them: they are counted by {@link ClusterIpAllocator#used()} (but in
+     *       neither band's count), so
      *       {@link ClusterIpAllocator#free()} can go below zero, {@link ClusterIpAllocator#allocateNext()}
      *       reports the range full while the count has reached its size (explicit allocations
      *       still work), and {@link ClusterIpAllocator#snapshot()} writes them back;
