@@ -433,6 +433,33 @@ class CompactSnapshotTest {
                 .containsExactly(expected);
     }
 
+    @Test
+    void thePortExampleOfTheDocumentIsWhatAPortAllocatorWrites() {
+        // docs/snapshot-format.md: ports 30000 and 30086 of 30000-32767, version 2, kind 'P'.
+        byte[] expected = HexFormat.of().parseHex("43495053 02 50 7530 7fff 02 02 0000 5500 7fe6cda5".replace(" ", ""));
+        NodePortAllocator ports = NodePortAllocator.create(PortRange.DEFAULT);
+        ports.allocate(30000);
+        ports.allocate(30086);
+        assertThat(ports.compactSnapshot()).containsExactly(expected);
+        assertThat(CompactSnapshot.decodePorts(expected).range()).isEqualTo(PortRange.DEFAULT);
+        assertThatThrownBy(() -> CompactSnapshot.decode(expected)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("invalid compact snapshot: it holds the port range 30000-32767, not a CIDR; restore it"
+                        + " with NodePortAllocator");
+        // The same bytes labelled version 1 (with the CRC made right) are refused by their version.
+        byte[] v1 = expected.clone();
+        v1[4] = 1;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(v1, 0, v1.length - 4);
+        int c = (int) crc.getValue();
+        v1[v1.length - 4] = (byte) (c >>> 24);
+        v1[v1.length - 3] = (byte) (c >>> 16);
+        v1[v1.length - 2] = (byte) (c >>> 8);
+        v1[v1.length - 1] = (byte) c;
+        assertThatThrownBy(() -> CompactSnapshot.decodePorts(v1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("invalid compact snapshot: kind 80 ('P', ports) at byte offset 5 needs version 2, but the"
+                        + " snapshot says version 1");
+    }
+
     // ---- adversarial: corruption of valid snapshots ---------------------------------------------
 
     private static Stream<byte[]> validSnapshots() throws IOException {
