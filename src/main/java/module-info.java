@@ -1,12 +1,13 @@
 /**
- * Kubernetes-style Service ClusterIP allocation.
+ * Kubernetes-style Service ClusterIP and NodePort allocation.
  *
- * <p>The single exported package, {@code io.github.clusterip}, holds the address model
+ * <p>The single exported package, {@code io.github.clusterip}, holds the address and port model
  * ({@link io.github.clusterip.IpAddress}, {@link io.github.clusterip.ServiceCidr},
- * {@link io.github.clusterip.IpRange}), the allocator
- * ({@link io.github.clusterip.ClusterIpAllocator}) and its kube-apiserver compatible snapshot
- * ({@link io.github.clusterip.RangeAllocation}). The module has no dependencies beyond
- * {@code java.base}.
+ * {@link io.github.clusterip.IpRange}, {@link io.github.clusterip.PortRange}), the allocators
+ * ({@link io.github.clusterip.ClusterIpAllocator}, {@link io.github.clusterip.NodePortAllocator})
+ * and their kube-apiserver compatible snapshot ({@link io.github.clusterip.RangeAllocation}). The
+ * engine they share, the command line and the message helpers live in packages the module does
+ * not export. The module has no dependencies beyond {@code java.base}.
  */
 module io.github.clusterip {
     exports io.github.clusterip;
