@@ -211,6 +211,46 @@ class CompatibilityProfileTest {
         assertThat(bitmap.allocateNext()).isEqualTo(ip("10.96.0.17"));
     }
 
+    /** With bits kept beyond the range, threads racing for the last room never overshoot the size. */
+    @Test
+    void racingThreadsStopExactlyWhenTheCountWithBitsBeyondTheRangeReachesTheSize() throws Exception {
+        BigInteger bits = BigInteger.ZERO;
+        for (int bit = 254; bit < 254 + 100; bit++) {
+            bits = bits.setBit(bit); // 100 bits beyond the 254 usable addresses
+        }
+        ClusterIpAllocator bitmap = ClusterIpAllocator.builder(V4_24).profile(CompatibilityProfile.KUBE_APISERVER_BITMAP)
+                .build();
+        bitmap.restore(new RangeAllocation(V4_24.toString(), magnitude(bits)));
+        java.util.Set<IpAddress> handedOut = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger duplicates = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                done.add(pool.submit(() -> {
+                    while (true) {
+                        try {
+                            if (!handedOut.add(bitmap.allocateNext())) {
+                                duplicates.incrementAndGet();
+                            }
+                        } catch (RangeFullException e) {
+                            return;
+                        }
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(duplicates).hasValue(0);
+        assertThat(handedOut).hasSize(254 - 100);
+        assertThat(bitmap.used()).isEqualTo(254);
+        assertThat(bitmap.free()).isZero();
+    }
+
     @Test
     void theBitmapProfileRefusesACompactSnapshotWithAddressesPastItsCap() {
         ClusterIpAllocator own = allocator(V6_64, CompatibilityProfile.CLUSTERIP);

@@ -98,19 +98,22 @@ public final class BandedAllocator {
      *     bound it was asked for; nothing is allocated
      */
     public long allocateNext() {
-        if (beyond != 0) {
-            // As kube-apiserver: full while the count, the bits beyond the range included, has
-            // reached the size, whatever the range itself still has free.
-            return allocateNextAlone(true);
-        }
         long index = -1;
+        boolean capped = false;
         int cell = gate.enter();
         try {
-            index = claim(bits, staticSize, size);
+            // Read inside the gate, where no restore can run: a restore that kept bits beyond the
+            // range is then either wholly before this call or wholly after it.
+            capped = beyond != 0;
+            if (!capped) {
+                index = claim(bits, staticSize, size);
+            }
         } finally {
             gate.exit(cell, index == -1 ? 0 : 1);
         }
-        return index != -1 ? index : allocateNextAlone(false);
+        // As kube-apiserver, with bits kept beyond the range: full while the count, those bits
+        // included, has reached the size, whatever the range itself still has free.
+        return index != -1 ? index : allocateNextAlone(capped);
     }
 
     /**
