@@ -377,6 +377,11 @@ public final class ClusterIpAllocator {
      * {@code Long.MAX_VALUE}; {@link ServiceCidr#usableCount()} less {@link #used()} gives the
      * exact figure.
      *
+     * <p>The Kubernetes {@linkplain CompatibilityProfile profiles} report it as their allocator's
+     * {@code Free()} does: below zero with {@link CompatibilityProfile#KUBE_APISERVER_BITMAP}
+     * after a restore that kept bits beyond the range, and {@code Long.MAX_VALUE} less the used
+     * count for an IPv6 /64 with {@link CompatibilityProfile#KUBE_APISERVER_IPADDRESS}.
+     *
      * @return the count of usable addresses not allocated, in both bands, at most
      *     {@code Long.MAX_VALUE}
      */
@@ -504,7 +509,9 @@ public final class ClusterIpAllocator {
      * @param snapshot the state to restore
      * @throws IllegalArgumentException if the snapshot's range is not this allocator's CIDR
      *     ({@code "the provided network does not match the current range"}), its data has a bit
-     *     set beyond the usable addresses, or the bitmap would take more than the
+     *     set beyond the usable addresses (unless the profile is
+     *     {@link CompatibilityProfile#KUBE_APISERVER_BITMAP}, which keeps and counts such bits as
+     *     kube-apiserver does), or the bitmap would take more than the
      *     {@linkplain Builder#maxRestoreBytes(long) restore limit} (only if it was set below the
      *     2.1 MiB that the largest such range takes)
      * @throws UnsupportedOperationException if the range has more than 2<sup>24</sup> addresses
