@@ -13,6 +13,7 @@ public final class PortAlreadyAllocatedException extends AllocationException {
     /** Kubernetes' message for a port in use (portallocator.ErrAllocated). */
     static final String MESSAGE = "provided port is already allocated";
 
+    /** The port that was asked for. */
     private final int port;
 
     PortAlreadyAllocatedException(int port, PortRange range) {

@@ -11,6 +11,7 @@ public final class PortNotInRangeException extends AllocationException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The port that was asked for. */
     private final int port;
 
     PortNotInRangeException(int port, PortRange range) {
