@@ -430,6 +430,14 @@ final class CommandLine {
             throw Failure.usage("--range is for raw input only: a " + forced.option() + " snapshot holds its range",
                     usage);
         }
+        if (range != null) {
+            // Checked before the input is read: a bad --range is a bad argument, not bad input.
+            if (RangeArgument.isPortRange(range)) {
+                RangeArgument.ports(range, usage);
+            } else {
+                RangeArgument.cidr(range, usage);
+            }
+        }
         if (forced == Format.RAW && range == null) {
             throw Failure.usage("raw input needs --range RANGE (a CIDR or a port range): raw data does not hold its range", usage);
         }
