@@ -1,11 +1,10 @@
 package io.github.clusterip.cli;
 
 import io.github.clusterip.AllocationException;
-import io.github.clusterip.IpAlreadyAllocatedException;
 import io.github.clusterip.Band;
 import io.github.clusterip.ClusterIpAllocator;
-import io.github.clusterip.IpAddress;
-import io.github.clusterip.IpRange;
+import io.github.clusterip.NodePortAllocator;
+import io.github.clusterip.PortRange;
 import io.github.clusterip.ScanStrategy;
 import io.github.clusterip.ServiceCidr;
 import io.github.clusterip.internal.Messages;
@@ -13,7 +12,6 @@ import io.github.clusterip.cli.SnapshotInput.Format;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.math.BigInteger;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -68,6 +66,8 @@ final class CommandLine {
     /** While allocating: the number of addresses allocated so far, and the number asked for. */
     private long allocated = -1;
     private long toAllocate;
+    /** What is being allocated: "address" or "port". */
+    private String unit = "address";
     /** Memory freed when the heap runs out, so that the message can still be printed. */
     private byte[] reserve = new byte[64 << 10];
 
@@ -178,24 +178,40 @@ final class CommandLine {
 
     // ---- bands
 
+    /** What bands prints of one range. */
+    private record BandsOf(String range, String usable, int offset, Optional<String> staticBand,
+            Optional<String> dynamicBand) {
+    }
+
     private int bands(String[] args) {
-        Options options = Options.parse(args, 1, Set.of(), Set.of(), Set.of(), Help.BANDS_USAGE);
+        String usage = Help.BANDS_USAGE;
+        Options options = Options.parse(args, 1, Set.of(), Set.of(), Set.of(), usage);
         if (options.help()) {
             return commandHelp("bands");
         }
         if (options.positionals().isEmpty()) {
-            throw Failure.usage("bands needs at least one CIDR", Help.BANDS_USAGE);
+            throw Failure.usage("bands needs at least one CIDR or port range", usage);
         }
-        List<ServiceCidr> cidrs = new ArrayList<>();
+        List<BandsOf> ranges = new ArrayList<>();
         for (String text : options.positionals()) {
-            cidrs.add(parseCidr(text, Help.BANDS_USAGE));
+            if (RangeArgument.isPortRange(text)) {
+                PortRange range = RangeArgument.ports(text, usage);
+                ranges.add(new BandsOf(range.toString(), Integer.toString(range.size()), range.bandOffset(),
+                        range.staticBand().map(Pool.Ports::describe), Optional.of(Pool.Ports.describe(
+                                range.dynamicBand()))));
+            } else {
+                ServiceCidr cidr = RangeArgument.cidr(text, usage);
+                ranges.add(new BandsOf(cidr.toString(), cidr.usableCount().toString(), cidr.bandOffset(),
+                        cidr.staticBand().map(Pool.Addresses::describe),
+                        cidr.dynamicBand().map(Pool.Addresses::describe)));
+            }
         }
-        for (ServiceCidr cidr : cidrs) {
-            out.println(cidr);
-            out.println("  usable:       " + cidr.usableCount());
-            out.println("  band offset:  " + cidr.bandOffset());
-            out.println("  static band:  " + describe(cidr.staticBand()));
-            out.println("  dynamic band: " + describe(cidr.dynamicBand()));
+        for (BandsOf range : ranges) {
+            out.println(range.range());
+            out.println("  usable:       " + range.usable());
+            out.println("  band offset:  " + range.offset());
+            out.println("  static band:  " + range.staticBand().orElse("none"));
+            out.println("  dynamic band: " + range.dynamicBand().orElse("none"));
         }
         return ExitCode.OK;
     }
@@ -203,15 +219,6 @@ final class CommandLine {
     private int commandHelp(String command) {
         out.print(Help.of(command));
         return ExitCode.OK;
-    }
-
-    /** A band as "first - last (n addresses)", or "none". */
-    static String describe(Optional<IpRange> band) {
-        return band.map(r -> r + " (" + addresses(r.size()) + ")").orElse("none");
-    }
-
-    static String addresses(BigInteger count) {
-        return count + (count.equals(BigInteger.ONE) ? " address" : " addresses");
     }
 
     // ---- allocate
@@ -225,45 +232,60 @@ final class CommandLine {
         }
         List<String> positionals = options.positionals();
         if (positionals.isEmpty()) {
-            throw Failure.usage("allocate needs a CIDR", usage);
+            throw Failure.usage("allocate needs a CIDR or a port range", usage);
         }
         if (positionals.size() > 1) {
             throw Failure.usage("unexpected argument " + Messages.quote(positionals.get(1))
-                    + ": allocate takes one CIDR", usage);
+                    + ": allocate takes one CIDR or port range", usage);
         }
-        ServiceCidr cidr = parseCidr(positionals.get(0), usage);
-        ClusterIpAllocator.Builder builder;
-        try {
-            builder = ClusterIpAllocator.builder(cidr);
-        } catch (IllegalArgumentException e) {
-            throw Failure.usage(e.getMessage(), usage);
+        String text = positionals.get(0);
+        Long seed = options.has("--seed") ? Options.signedLong("--seed", options.value("--seed"), usage) : null;
+        ScanStrategy strategy = options.has("--sequential") ? ScanStrategy.SEQUENTIAL : ScanStrategy.RANDOM;
+        Pool<?> pool;
+        if (RangeArgument.isPortRange(text)) {
+            NodePortAllocator.Builder builder = NodePortAllocator.builder(RangeArgument.ports(text, usage))
+                    .scanStrategy(strategy);
+            if (seed != null) {
+                builder.seed(seed);
+            }
+            pool = new Pool.Ports(builder.build());
+        } else {
+            ClusterIpAllocator.Builder builder;
+            try {
+                builder = ClusterIpAllocator.builder(RangeArgument.cidr(text, usage));
+            } catch (IllegalArgumentException e) {
+                throw Failure.usage(e.getMessage(), usage);
+            }
+            builder.scanStrategy(strategy);
+            if (seed != null) {
+                builder.seed(seed);
+            }
+            pool = new Pool.Addresses(builder.build());
         }
-        List<IpAddress> statics = new ArrayList<>();
+        return allocate(pool, options, usage);
+    }
+
+    private <T> int allocate(Pool<T> pool, Options options, String usage) {
+        List<T> statics = new ArrayList<>();
         for (String text : options.all("--static")) {
-            statics.add(parseAddress(text, usage));
+            statics.add(pool.parse("--static", text, usage));
         }
         long dynamic = options.has("--dynamic")
                 ? Options.count("--dynamic", options.value("--dynamic"), Long.MAX_VALUE, usage) : 0;
-        if (options.has("--seed")) {
-            builder.seed(Options.signedLong("--seed", options.value("--seed"), usage));
-        }
-        if (options.has("--sequential")) {
-            builder.scanStrategy(ScanStrategy.SEQUENTIAL);
-        }
-        ClusterIpAllocator allocator = builder.build();
         int code = ExitCode.OK;
         try {
-            doing = "reserving the --static addresses";
-            for (IpAddress address : statics) {
-                allocator.allocate(address);
-                out.println("reserved  " + address + "  " + bandName(cidr, address));
+            doing = "reserving the --static " + pool.noun();
+            for (T item : statics) {
+                pool.reserve(item);
+                out.println("reserved  " + item + "  " + pool.bandOf(item));
             }
             toAllocate = dynamic;
+            unit = pool instanceof Pool.Ports ? "port" : "address";
             for (long n = 0; n < dynamic; n++) {
                 allocated = n;
                 checkpoint.reached(Stage.ALLOCATE);
-                IpAddress address = allocator.allocateNext();
-                out.println("allocated " + address + "  " + bandName(cidr, address));
+                T item = pool.next();
+                out.println("allocated " + item + "  " + pool.bandOf(item));
                 if ((n & (CHECK_EVERY - 1)) == CHECK_EVERY - 1) {
                     checkOutput();
                 }
@@ -272,27 +294,14 @@ final class CommandLine {
         } catch (AllocationException e) {
             allocated = -1;
             out.flush();
-            // As kube-apiserver reports a requested address in use, with the address first.
-            String message = e instanceof IpAlreadyAllocatedException taken
-                    ? "failed to allocate IP " + taken.address() + ": " + e.getMessage() : e.getMessage();
-            err.println("error: " + oneLine(message));
+            err.println("error: " + oneLine(Pool.refusal(e)));
             code = ExitCode.REFUSED;
         }
         doing = "counting";
         for (Band band : Band.values()) {
-            out.printf(Locale.ROOT, "%-13s %s%n", bandName(band) + ":", usedAndFree(cidr, allocator, band));
+            out.printf(Locale.ROOT, "%-13s %s%n", Pool.bandName(band) + ":", pool.usedAndFree(band));
         }
         return code;
-    }
-
-    /** "used U, free F" for a band, exact even beyond Long.MAX_VALUE; "none" if the CIDR has no such band. */
-    private static String usedAndFree(ServiceCidr cidr, ClusterIpAllocator allocator, Band band) {
-        Optional<IpRange> range = band == Band.STATIC ? cidr.staticBand() : cidr.dynamicBand();
-        if (range.isEmpty()) {
-            return "none";
-        }
-        long used = allocator.used(band);
-        return "used " + used + ", free " + range.get().size().subtract(BigInteger.valueOf(used));
     }
 
     private void checkOutput() {
@@ -301,42 +310,40 @@ final class CommandLine {
         }
     }
 
-    private static String bandName(ServiceCidr cidr, IpAddress address) {
-        return cidr.bandOf(address).map(CommandLine::bandName).orElse("outside the range");
-    }
-
-    private static String bandName(Band band) {
-        return band.name().toLowerCase(Locale.ROOT) + " band";
-    }
-
     // ---- inspect
 
     private int inspect(String[] args) {
         String usage = Help.INSPECT_USAGE;
-        Options options = Options.parse(args, 1, Set.of("--addresses"), Set.of("--format", "--range", "--max-bytes"),
-                Set.of(), usage);
+        Options options = Options.parse(args, 1, Set.of("--addresses", "--ports"),
+                Set.of("--format", "--range", "--max-bytes"), Set.of(), usage);
         if (options.help()) {
             return commandHelp("inspect");
         }
         Loaded loaded = load(options, "inspect", usage);
-        ClusterIpAllocator allocator = loaded.allocator;
-        ServiceCidr cidr = allocator.cidr();
-        out.println("range:        " + cidr);
+        Pool<?> pool = loaded.pool;
+        // Told once the snapshot is read: only then is it known to hold addresses or ports.
+        String list = "--" + pool.noun();
+        String other = pool instanceof Pool.Ports ? "--addresses" : "--ports";
+        if (options.has(other)) {
+            throw Failure.usage(other + " lists the " + other.substring(2) + " of a " + (other.equals("--ports")
+                    ? "port range" : "CIDR") + ", but this snapshot is of " + (pool instanceof Pool.Ports
+                    ? "the port range " : "the CIDR ") + pool.range() + ": give " + list, usage);
+        }
+        out.println("range:        " + pool.range());
         out.println("form:         " + loaded.format.description + ", " + loaded.size
                 + (loaded.size == 1 ? " byte" : " bytes"));
-        out.println("usable:       " + cidr.usableCount());
-        out.println("band offset:  " + cidr.bandOffset());
+        out.println("usable:       " + pool.usable());
+        out.println("band offset:  " + pool.bandOffset());
         for (Band band : Band.values()) {
-            Optional<IpRange> range = band == Band.STATIC ? cidr.staticBand() : cidr.dynamicBand();
-            String line = range.isEmpty() ? "none" : describe(range) + ", " + usedAndFree(cidr, allocator, band);
-            out.printf(Locale.ROOT, "%-13s %s%n", bandName(band) + ":", line);
+            String line = pool.describe(band).map(d -> d + ", " + pool.usedAndFree(band)).orElse("none");
+            out.printf(Locale.ROOT, "%-13s %s%n", Pool.bandName(band) + ":", line);
         }
-        out.println("used:         " + Long.toUnsignedString(allocator.used()) + " of " + cidr.usableCount());
-        if (options.has("--addresses")) {
-            doing = "listing the allocated addresses";
-            out.println("addresses:");
-            try (Stream<IpAddress> stream = allocator.allocatedAddresses()) {
-                Iterator<IpAddress> it = stream.iterator();
+        out.println("used:         " + Long.toUnsignedString(pool.used()) + " of " + pool.usable());
+        if (options.has(list)) {
+            doing = "listing the allocated " + pool.noun();
+            out.println(pool.noun() + ":");
+            try (Stream<?> stream = pool.allocated()) {
+                Iterator<?> it = stream.iterator();
                 long n = 0;
                 while (it.hasNext()) {
                     checkpoint.reached(Stage.LIST);
@@ -372,9 +379,9 @@ final class CommandLine {
         byte[] bytes;
         try {
             bytes = switch (to) {
-                case JSON -> RangeAllocationJson.write(loaded.allocator.snapshot());
-                case RAW -> loaded.allocator.snapshot().data();
-                case COMPACT -> loaded.allocator.compactSnapshot();
+                case JSON -> RangeAllocationJson.write(loaded.pool.snapshot());
+                case RAW -> loaded.pool.snapshot().data();
+                case COMPACT -> loaded.pool.compactSnapshot();
             };
         } catch (UnsupportedOperationException e) {
             throw Failure.badInput(e.getMessage());
@@ -407,7 +414,7 @@ final class CommandLine {
     // ---- reading snapshots
 
     /** A decoded snapshot: the allocator holding it, its form and its size in bytes. */
-    private record Loaded(ClusterIpAllocator allocator, Format format, int size) {
+    private record Loaded(Pool<?> pool, Format format, int size) {
     }
 
     private Loaded load(Options options, String command, String usage) {
@@ -423,8 +430,16 @@ final class CommandLine {
             throw Failure.usage("--range is for raw input only: a " + forced.option() + " snapshot holds its range",
                     usage);
         }
+        if (range != null) {
+            // Checked before the input is read: a bad --range is a bad argument, not bad input.
+            if (RangeArgument.isPortRange(range)) {
+                RangeArgument.ports(range, usage);
+            } else {
+                RangeArgument.cidr(range, usage);
+            }
+        }
         if (forced == Format.RAW && range == null) {
-            throw Failure.usage("raw input needs --range CIDR: raw data does not hold its range", usage);
+            throw Failure.usage("raw input needs --range RANGE (a CIDR or a port range): raw data does not hold its range", usage);
         }
         long maxBytes = options.has("--max-bytes") ? Options.count("--max-bytes", options.value("--max-bytes"),
                 SnapshotInput.MAX_MAX_BYTES, usage) : SnapshotInput.DEFAULT_MAX_BYTES;
@@ -447,26 +462,10 @@ final class CommandLine {
 
     // ---- arguments and messages
 
-    private static ServiceCidr parseCidr(String text, String usage) {
-        try {
-            return ServiceCidr.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw Failure.usage(e.getMessage(), usage);
-        }
-    }
-
-    private static IpAddress parseAddress(String text, String usage) {
-        try {
-            return IpAddress.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw Failure.usage(e.getMessage(), usage);
-        }
-    }
-
     /** The out-of-memory line: what ran out, while doing what, and what to raise. */
     private String outOfMemory(OutOfMemoryError e) {
         String what = e.getMessage() == null ? "Java heap space" : e.getMessage();
-        String activity = allocated >= 0 ? "allocating address " + (allocated + 1) + " of " + toAllocate : doing;
+        String activity = allocated >= 0 ? "allocating " + unit + " " + (allocated + 1) + " of " + toAllocate : doing;
         StringBuilder line = new StringBuilder("error: out of memory (").append(oneLine(what)).append(") while ")
                 .append(activity);
         if (what.contains("Metaspace")) {

@@ -5,74 +5,90 @@ final class Help {
 
     static final String USAGE = "usage: clusterip bands|allocate|inspect|convert|help ... "
             + "(clusterip --help explains each command)";
-    static final String BANDS_USAGE = "usage: clusterip bands CIDR...";
-    static final String ALLOCATE_USAGE =
-            "usage: clusterip allocate CIDR [--static IP]... [--dynamic N] [--seed S] [--sequential]";
-    static final String INSPECT_USAGE = "usage: clusterip inspect [FILE|-] [--format F] [--range CIDR] "
-            + "[--addresses] [--max-bytes N]";
+    static final String BANDS_USAGE = "usage: clusterip bands CIDR|PORTS...";
+    static final String ALLOCATE_USAGE = "usage: clusterip allocate CIDR|PORTS [--static IP|PORT]... [--dynamic N] "
+            + "[--seed S] [--sequential]";
+    static final String INSPECT_USAGE = "usage: clusterip inspect [FILE|-] [--format F] [--range RANGE] "
+            + "[--addresses|--ports] [--max-bytes N]";
     static final String CONVERT_USAGE = "usage: clusterip convert [FILE|-] --to F [--output FILE] [--format F] "
-            + "[--range CIDR] [--max-bytes N]";
+            + "[--range RANGE] [--max-bytes N]";
 
     private static final String INTRO = """
-            clusterip: Kubernetes Service ClusterIP bands, allocation and snapshots, as kube-apiserver does them.
+            clusterip: Kubernetes Service ClusterIP and NodePort bands, allocation and snapshots, as
+            kube-apiserver does them.
 
             usage:
-              clusterip bands CIDR...
-              clusterip allocate CIDR [--static IP]... [--dynamic N] [--seed S] [--sequential]
-              clusterip inspect [FILE|-] [--format F] [--range CIDR] [--addresses] [--max-bytes N]
-              clusterip convert [FILE|-] --to F [--output FILE] [--format F] [--range CIDR] [--max-bytes N]
+              clusterip bands CIDR|PORTS...
+              clusterip allocate CIDR|PORTS [--static IP|PORT]... [--dynamic N] [--seed S] [--sequential]
+              clusterip inspect [FILE|-] [--format F] [--range RANGE] [--addresses|--ports] [--max-bytes N]
+              clusterip convert [FILE|-] --to F [--output FILE] [--format F] [--range RANGE] [--max-bytes N]
               clusterip help [COMMAND]    (also --help, -h, and COMMAND --help)
               clusterip --version
+
+            ranges:
+              CIDR   a Service CIDR, as kube-apiserver's --service-cluster-ip-range takes it:
+                     10.96.0.0/12, fd00:10:96::/108.
+              PORTS  a NodePort range, as kube-apiserver's --service-node-port-range takes it:
+                     30000-32767 (first-last), 30000+2767 (first+offset: the same range) or 8080
+                     (one port). Every port of the range is usable.
+              A range with a '/' is a CIDR; one without is a port range, unless it has a '.' or ':', which
+              no port range has: "10.96.0.0" is refused as a CIDR that lacks its prefix length.
 
             """;
 
     static final String BANDS = """
-            bands CIDR...
-              Prints, for each Service CIDR, its usable address count, the band offset, and the static
-              and dynamic bands (first and last address and size, or "none" for a band the CIDR lacks).
+            bands CIDR|PORTS...
+              Prints, for each Service CIDR or NodePort range, its usable address or port count, the band
+              offset, and the static and dynamic bands (first and last address or port and size, or "none"
+              for a band the range lacks).
             """;
 
     static final String ALLOCATE = """
-            allocate CIDR [--static IP]... [--dynamic N] [--seed S] [--sequential]
-              Makes an empty allocator for CIDR, reserves each --static address, then allocates N addresses
-              as kube-apiserver does, printing one line per address: "reserved" or "allocated", the
-              address, and its band. It ends with the used and free counts of each band ("none" for a band
-              the CIDR lacks), also when an allocation is refused.
-              --static IP    reserves this address, in either band; give it again for more addresses.
-              --dynamic N    allocates N addresses, from the dynamic band first, then from the static
-                             band (default 0).
-              --seed S       seeds the random start of each search, so that a run can be repeated.
-              --sequential   searches each band from its first address instead of from a random one.
+            allocate CIDR|PORTS [--static IP|PORT]... [--dynamic N] [--seed S] [--sequential]
+              Makes an empty allocator for a CIDR or a NodePort range, reserves each --static address or
+              port, then allocates N as kube-apiserver does, printing one line for each: "reserved" or
+              "allocated", the address or port, and its band. It ends with the used and free counts of each
+              band ("none" for a band the range lacks), also when an allocation is refused.
+              --static IP|PORT  reserves this address (for a CIDR) or port (for a port range), in either
+                                band; give it again for more.
+              --dynamic N       allocates N addresses or ports, from the dynamic band first, then from
+                                the static band (default 0).
+              --seed S          seeds the random start of each search, so that a run can be repeated.
+              --sequential      searches each band from its start instead of from a random point.
             """;
 
     static final String INSPECT = """
-            inspect [FILE|-] [--format F] [--range CIDR] [--addresses] [--max-bytes N]
-              Reads a snapshot from FILE, or from standard input when FILE is "-" or missing, and prints
-              its range, usable count, band offset, both bands with the used and free count of each, and
-              the total used count.
+            inspect [FILE|-] [--format F] [--range RANGE] [--addresses|--ports] [--max-bytes N]
+              Reads a snapshot of a CIDR or of a NodePort range from FILE, or from standard input when FILE
+              is "-" or missing, and prints its range, usable count, band offset, both bands with the used
+              and free count of each, and the total used count.
               --format F     reads the input as F, one of: json (kube-apiserver's RangeAllocation object:
                              "range" and base64 "data"; other members are ignored), raw (the
                              RangeAllocation's data bytes alone, as stored; needs --range), compact
                              (clusterip's compact snapshot). By default the form is told from the input:
                              raw if --range is given, compact if it starts with "CIPS", json if it starts
-                             with '{'.
-              --range CIDR   the range of raw data, which does not hold it; implies --format raw.
-              --addresses    also prints each allocated address, in ascending order, after the counts.
+                             with '{'. A snapshot whose range is a port range holds ports.
+              --range RANGE  the CIDR or port range of raw data, which does not hold it; implies
+                             --format raw.
+              --addresses    also prints each allocated address of a CIDR snapshot, in ascending order,
+                             after the counts.
+              --ports        also prints each allocated port of a port range snapshot, in ascending
+                             order, after the counts.
               --max-bytes N  refuses input longer than N bytes (default 67108864, 64 MiB; at most
                              2147483639).
             """;
 
     static final String CONVERT = """
-            convert [FILE|-] --to F [--output FILE] [--format F] [--range CIDR] [--max-bytes N]
+            convert [FILE|-] --to F [--output FILE] [--format F] [--range RANGE] [--max-bytes N]
               Reads a snapshot as inspect does, checks it in full, and writes it in another form.
               --to F         writes the form F: json ({"range":"...","data":"..."} and a line feed),
                              raw (the data bytes alone; the range is lost), or compact. The json and raw
-                             forms hold one bit per usable address, so they are refused for ranges of more
-                             than 2^24 addresses.
+                             forms hold one bit per usable address or port, so they are refused for CIDRs
+                             of more than 2^24 addresses.
               --output FILE  writes to FILE (replacing it) instead of standard output.
               --format F     reads the input as F (json, raw or compact), as for inspect; by default the
                              form is told from the input.
-              --range CIDR   the range of raw input data; implies --format raw.
+              --range RANGE  the CIDR or port range of raw input data; implies --format raw.
               --max-bytes N  refuses input longer than N bytes (default 67108864, 64 MiB).
             """;
 

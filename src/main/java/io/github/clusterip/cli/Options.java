@@ -144,7 +144,7 @@ final class Options {
     }
 
     /** {@code 0}, or a nonzero digit and more digits, optionally after a minus sign; never {@code -0}. */
-    private static boolean isCanonicalDecimal(String text, boolean signed) {
+    static boolean isCanonicalDecimal(String text, boolean signed) {
         int start = signed && text.startsWith("-") ? 1 : 0;
         int length = text.length() - start;
         if (length < 1 || length > 20) {

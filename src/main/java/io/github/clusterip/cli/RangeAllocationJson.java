@@ -21,8 +21,11 @@ final class RangeAllocationJson {
 
     /** The deepest nesting of objects and arrays accepted. */
     static final int MAX_DEPTH = 256;
-    /** The longest CIDR text: an IPv6 address in full with an embedded IPv4 address, and "/128". */
-    private static final int MAX_CIDR_LENGTH = 49;
+    /**
+     * The longest range text: a CIDR of an IPv6 address in full with an embedded IPv4 address, and
+     * "/128" (a port range, such as "30000-32767", is far shorter).
+     */
+    private static final int MAX_RANGE_LENGTH = 49;
     /** Member names longer than this are no member the reader keeps, so they are not built. */
     private static final int MAX_KEPT_NAME = 16;
 
@@ -100,8 +103,9 @@ final class RangeAllocationJson {
                         throw errorAt(valueAt, "\"range\" must be a string, found " + found());
                     }
                     range = readString(Integer.MAX_VALUE);
-                    if (range.length() > MAX_CIDR_LENGTH) {
-                        throw errorAt(valueAt, "\"range\" is too long for a CIDR: " + Messages.quote(range));
+                    if (range.length() > MAX_RANGE_LENGTH) {
+                        throw errorAt(valueAt, "\"range\" is too long for a CIDR or a port range: "
+                                + Messages.quote(range));
                     }
                 } else if ("data".equals(name)) {
                     if (dataAt >= 0) {
@@ -128,7 +132,8 @@ final class RangeAllocationJson {
             throw error("expected the end of the input after the object, found " + found());
         }
         if (rangeAt < 0) {
-            throw errorAt(objectStart, "the object has no \"range\" member (the CIDR, for example \"10.96.0.0/12\")");
+            throw errorAt(objectStart, "the object has no \"range\" member (the CIDR, for example \"10.96.0.0/12\","
+                    + " or the port range, for example \"30000-32767\")");
         }
         if (dataAt < 0) {
             throw errorAt(objectStart, "the object has no \"data\" member (the bitmap in base64)");

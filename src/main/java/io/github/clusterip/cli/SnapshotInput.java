@@ -1,6 +1,7 @@
 package io.github.clusterip.cli;
 
 import io.github.clusterip.ClusterIpAllocator;
+import io.github.clusterip.NodePortAllocator;
 import io.github.clusterip.RangeAllocation;
 import io.github.clusterip.internal.Messages;
 import java.io.IOException;
@@ -12,7 +13,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** Reads a snapshot, bounded in size, tells its form, and decodes it through the public API. */
+/**
+ * Reads a snapshot, bounded in size, tells its form and whether it holds addresses or ports, and
+ * decodes it through the public API.
+ */
 final class SnapshotInput {
 
     /** The forms of a snapshot. */
@@ -52,6 +56,9 @@ final class SnapshotInput {
     static final long MAX_MAX_BYTES = Integer.MAX_VALUE - 8;
 
     private static final byte[] COMPACT_MAGIC = {'C', 'I', 'P', 'S'};
+    /** Where a compact snapshot says what it holds: 4 or 6 for a CIDR, 'P' for a port range. */
+    private static final int COMPACT_KIND_OFFSET = 5;
+    private static final byte COMPACT_KIND_PORTS = 'P';
 
     private SnapshotInput() {
     }
@@ -131,11 +138,11 @@ final class SnapshotInput {
         }
         if (bytes.length == 0) {
             throw Failure.badInput("the input is empty: a compact snapshot or a JSON object was expected"
-                    + " (raw data, which may be empty, needs --range CIDR)");
+                    + " (raw data, which may be empty, needs --range RANGE)");
         }
         throw Failure.badInput("cannot tell the form of the input: it is neither a compact snapshot (which"
                 + " starts with \"CIPS\") nor a JSON object (which starts with '{'); for raw RangeAllocation data"
-                + " give --range CIDR");
+                + " give --range RANGE");
     }
 
     private static boolean startsWith(byte[] bytes, byte[] prefix) {
@@ -150,13 +157,26 @@ final class SnapshotInput {
         return true;
     }
 
-    /** Decodes {@code bytes} in {@code format} into a new allocator holding their allocations. */
-    static ClusterIpAllocator decode(byte[] bytes, Format format, String range) {
+    /**
+     * Decodes {@code bytes} in {@code format} into a new allocator holding their allocations: of
+     * ports if the range (in the JSON, given for raw data, or in the compact header) is a port
+     * range, of addresses otherwise.
+     */
+    static Pool<?> decode(byte[] bytes, Format format, String range) {
         try {
             return switch (format) {
-                case JSON -> ClusterIpAllocator.fromSnapshot(RangeAllocationJson.read(bytes));
-                case RAW -> ClusterIpAllocator.fromSnapshot(new RangeAllocation(range, bytes));
-                case COMPACT -> ClusterIpAllocator.fromCompactSnapshot(bytes);
+                case JSON -> {
+                    RangeAllocation snapshot = RangeAllocationJson.read(bytes);
+                    yield RangeArgument.isPortRange(snapshot.range())
+                            ? new Pool.Ports(NodePortAllocator.fromSnapshot(snapshot))
+                            : new Pool.Addresses(ClusterIpAllocator.fromSnapshot(snapshot));
+                }
+                case RAW -> RangeArgument.isPortRange(range)
+                        ? new Pool.Ports(NodePortAllocator.fromSnapshot(new RangeAllocation(range, bytes)))
+                        : new Pool.Addresses(ClusterIpAllocator.fromSnapshot(new RangeAllocation(range, bytes)));
+                case COMPACT -> bytes.length > COMPACT_KIND_OFFSET && bytes[COMPACT_KIND_OFFSET] == COMPACT_KIND_PORTS
+                        ? new Pool.Ports(NodePortAllocator.fromCompactSnapshot(bytes))
+                        : new Pool.Addresses(ClusterIpAllocator.fromCompactSnapshot(bytes));
             };
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw Failure.badInput(e.getMessage());

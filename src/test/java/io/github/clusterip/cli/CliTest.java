@@ -28,7 +28,7 @@ class CliTest {
     private static final Map<String, List<String>> OPTIONS = Map.of(
             "bands", List.of(),
             "allocate", List.of("--static", "--dynamic", "--seed", "--sequential"),
-            "inspect", List.of("--format", "--range", "--addresses", "--max-bytes"),
+            "inspect", List.of("--format", "--range", "--addresses", "--ports", "--max-bytes"),
             "convert", List.of("--to", "--output", "--format", "--range", "--max-bytes"));
 
     @Test
@@ -213,7 +213,7 @@ class CliTest {
         assertThat(help.err).isEmpty();
         assertThat(Console.run("-h").out()).isEqualTo(help.out());
         assertThat(Console.run("help").out()).isEqualTo(help.out());
-        assertThat(help.out()).contains("usage:", "bands CIDR...", "allocate CIDR", "inspect [FILE|-]",
+        assertThat(help.out()).contains("usage:", "bands CIDR|PORTS...", "allocate CIDR|PORTS", "inspect [FILE|-]",
                 "convert [FILE|-]", "--version", "exit codes:");
     }
 
@@ -237,13 +237,15 @@ class CliTest {
                 assertThat(Console.run(name, option).err).as("%s %s", name, option).doesNotContain("unknown option");
             }
         }
-        // And the help mentions no option that no command accepts.
+        // And the help mentions no option that no command accepts, besides the kube-apiserver flags
+        // whose syntax the ranges follow.
         Set<String> mentioned = new TreeSet<>();
         Matcher m = Pattern.compile("(?<![\\w-])--[a-z][a-z-]*").matcher(help);
         while (m.find()) {
             mentioned.add(m.group());
         }
-        Set<String> known = new TreeSet<>(Set.of("--help", "--version"));
+        Set<String> known = new TreeSet<>(Set.of("--help", "--version", "--service-cluster-ip-range",
+                "--service-node-port-range"));
         OPTIONS.values().forEach(known::addAll);
         assertThat(mentioned).isEqualTo(known);
     }

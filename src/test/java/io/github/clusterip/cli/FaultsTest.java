@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.clusterip.ClusterIpAllocator;
 import io.github.clusterip.IpAddress;
+import io.github.clusterip.NodePortAllocator;
+import io.github.clusterip.PortRange;
 import io.github.clusterip.ServiceCidr;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -77,6 +79,33 @@ class FaultsTest {
         assertThat(c.code).isEqualTo(141);
         assertThat(c.err).isEmpty();
         assertThat(listed.get()).isPositive().isLessThanOrEqualTo(CommandLine.CHECK_EVERY);
+    }
+
+    @Test
+    void portCommandsStopPromptlyWhenStandardOutputIsClosed() {
+        AtomicLong allocations = new AtomicLong();
+        Console c = Console.exec(new ByteArrayInputStream(new byte[0]), new ClosedAfter(100),
+                stage -> allocations.incrementAndGet(), "allocate", "1-65535", "--dynamic", "65535");
+        assertThat(c.code).isEqualTo(141);
+        assertThat(c.err).isEmpty();
+        assertThat(allocations.get()).isLessThanOrEqualTo(CommandLine.CHECK_EVERY);
+
+        NodePortAllocator allocator = NodePortAllocator.create(PortRange.parse("1-65535"));
+        for (int i = 0; i < 60_000; i++) {
+            allocator.allocateNext();
+        }
+        AtomicLong listed = new AtomicLong();
+        c = Console.exec(new ByteArrayInputStream(allocator.compactSnapshot()), new ClosedAfter(300),
+                stage -> listed.addAndGet(stage == CommandLine.Stage.LIST ? 1 : 0), "inspect", "--ports");
+        assertThat(c.code).isEqualTo(141);
+        assertThat(c.err).isEmpty();
+        assertThat(listed.get()).isPositive().isLessThanOrEqualTo(CommandLine.CHECK_EVERY);
+        for (String[] args : List.of(new String[] {"bands", "30000-32767"},
+                new String[] {"allocate", "30000-32767", "--dynamic", "3"})) {
+            c = Console.exec(new ByteArrayInputStream(new byte[0]), new ClosedAfter(0), stage -> { }, args);
+            assertThat(c.code).as(String.join(" ", args)).isEqualTo(141);
+            assertThat(c.err).isEmpty();
+        }
     }
 
     @Test

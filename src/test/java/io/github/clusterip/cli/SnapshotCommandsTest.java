@@ -355,7 +355,7 @@ class SnapshotCommandsTest {
         Console bad = Console.withInput(badRange.getBytes(StandardCharsets.US_ASCII), "inspect");
         assertThat(bad.code).isEqualTo(2);
         assertThat(bad.err.lines()).hasSize(1);
-        assertThat(bad.err).startsWith("error: invalid RangeAllocation JSON at byte 9: \"range\" is too long for a CIDR:"
+        assertThat(bad.err).startsWith("error: invalid RangeAllocation JSON at byte 9: \"range\" is too long for a CIDR or a port range:"
                 + " \"111").endsWith("...\" (1000001 characters)" + NL);
     }
 
