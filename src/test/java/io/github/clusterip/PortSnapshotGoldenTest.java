@@ -136,6 +136,19 @@ class PortSnapshotGoldenTest {
         assertThat(decoded.runs().runCount()).isEqualTo(runs.size());
     }
 
+    @Test
+    void thePortExampleOfTheFormatDocument() {
+        // docs/snapshot-format.md: ports 30000-30002 and 32767 of 30000-32767.
+        byte[] expected = HEX.parseHex("43495053 02 50 7530 7fff 04 02 0002 cc1500 0b4105be".replace(" ", ""));
+        NodePortAllocator allocator = NodePortAllocator.create(PortRange.DEFAULT);
+        for (int port : new int[] {30000, 30001, 30002, 32767}) {
+            allocator.allocate(port);
+        }
+        assertThat(HEX.formatHex(allocator.compactSnapshot())).isEqualTo(HEX.formatHex(expected));
+        assertThat(NodePortAllocator.fromCompactSnapshot(expected).allocatedPorts().toArray())
+                .containsExactly(30000, 30001, 30002, 32767);
+    }
+
     @ParameterizedTest
     @CsvSource({
         "rangeallocation-ports-30000-32767-sample.hex, compact-ports-30000-32767-sample.hex",
