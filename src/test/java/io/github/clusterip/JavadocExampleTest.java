@@ -11,18 +11,26 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Compiles and runs the usage example in the class Javadoc of {@link ClusterIpAllocator}, with
- * assertions on, so that its {@code assert} line checks what the example claims.
+ * Compiles and runs the usage example in the class Javadoc of {@link ClusterIpAllocator} and of
+ * {@link NodePortAllocator}, with assertions on, so that their {@code assert} lines check what the
+ * examples claim.
  */
 class JavadocExampleTest {
 
-    private static final Path SOURCE = Paths.get("src/main/java/io/github/clusterip/ClusterIpAllocator.java");
+    private static final Path SOURCES = Paths.get("src/main/java/io/github/clusterip");
 
     /** The body of the first {@code <pre>{@code ...}</pre>} block of the class comment, without its " * ". */
     static String classCommentExample(String source) {
-        int classStart = source.indexOf("public final class ClusterIpAllocator");
+        return classCommentExample(source, "ClusterIpAllocator");
+    }
+
+    /** The same for the class comment of class {@code className}. */
+    static String classCommentExample(String source, String className) {
+        int classStart = source.indexOf("public final class " + className + " ");
         assertThat(classStart).as("class declaration").isPositive();
         int commentStart = source.lastIndexOf("/**", classStart);
         assertThat(commentStart).as("class comment").isNotNegative();
@@ -34,9 +42,11 @@ class JavadocExampleTest {
                 .collect(Collectors.joining("\n"));
     }
 
-    @Test
-    void classJavadocExampleCompilesAndItsAssertionsHold(@TempDir Path dir) throws Throwable {
-        String example = classCommentExample(Files.readString(SOURCE, StandardCharsets.UTF_8));
+    @ParameterizedTest
+    @ValueSource(strings = {"ClusterIpAllocator", "NodePortAllocator"})
+    void classJavadocExampleCompilesAndItsAssertionsHold(String className, @TempDir Path dir) throws Throwable {
+        String example = classCommentExample(
+                Files.readString(SOURCES.resolve(className + ".java"), StandardCharsets.UTF_8), className);
         assertThat(example).contains("assert ");
         String source = "import io.github.clusterip.*;\n\n"
                 + "public class JavadocExample {\n"

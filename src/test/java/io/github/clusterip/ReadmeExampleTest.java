@@ -36,6 +36,42 @@ class ReadmeExampleTest {
                 "range is full");
     }
 
+    @Test
+    void readmeNodePortExampleCompilesAndRuns(@TempDir Path dir) throws Throwable {
+        String readme = Files.readString(Paths.get("README.md"), StandardCharsets.UTF_8);
+        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        String source = null;
+        while (block.find()) {
+            if (block.group(1).contains("public class NodePortExample")) {
+                assertThat(source).as("README.md has one ```java block with public class NodePortExample").isNull();
+                source = block.group(1);
+            }
+        }
+        assertThat(source).as("README.md has a ```java block with public class NodePortExample").isNotNull();
+
+        JavaSnippet.compile(dir, "NodePortExample", source);
+        List<String> lines = JavaSnippet.runMain(dir, "NodePortExample");
+
+        int port = firstDynamicPortWithSeed42();
+        assertThat(lines).containsExactly(
+                "allocated " + port + " in the DYNAMIC band",
+                "provided port is already allocated",
+                "provided port is not in the valid range. The range of valid ports is 30000-32767",
+                // Ports 30080 (bit 80) and the one allocated (bit port - 30000, the highest):
+                // big.Int.Bytes() takes highest / 8 + 1 bytes.
+                "restored 2 ports, 1 of them static, from " + ((port - 30000) / 8 + 1) + " bytes");
+    }
+
+    /**
+     * What the NodePort example's allocateNext() must hand out, worked out without the allocator:
+     * a seeded allocator draws its random start from a SplittableRandom of that seed, uniform over
+     * the 2682 ports of the dynamic band 30086-32767 (the static band, 30000-30085, is the first
+     * 2768 / 32 = 86 ports), which are all free, and takes the port there.
+     */
+    private static int firstDynamicPortWithSeed42() {
+        return 30086 + new SplittableRandom(42).nextInt(2682);
+    }
+
     /**
      * What the example's allocateNext() must hand out, worked out without the allocator: a seeded
      * allocator draws its random start from a SplittableRandom of that seed, uniform over the 3838
