@@ -101,6 +101,8 @@ public final class ClusterIpAllocator {
     private final CompatibilityProfile profile;
     /** Whether an IPv4-mapped IPv6 address stands for the IPv4 address in an IPv4 range. */
     private final boolean unmap;
+    /** Whether the profile allocates fewer addresses than the CIDR has usable (the bitmap cap). */
+    private final boolean capped;
     /** The most heap a restore may build, in bytes. */
     private final long maxRestoreBytes;
     /** The engine, over the usable addresses: index k is address network + 1 + k. */
@@ -117,6 +119,7 @@ public final class ClusterIpAllocator {
                 && cidr.hostBits() > 16) {
             size = BITMAP_BLOCK_CAP - 1; // the capped block, less the network address
         }
+        this.capped = size != builder.cidr.usableIndexes();
         long offset = builder.cidr.bandOffset();
         long staticSize = Long.compareUnsigned(size, offset) < 0 ? size : offset;
         RandomGenerator random = builder.random != null ? builder.random
@@ -315,7 +318,7 @@ public final class ClusterIpAllocator {
             address = IpAddress.ipv4(address.low() & 0xFFFF_FFFFL);
         }
         long index = cidr.indexOf(address);
-        return Long.compareUnsigned(index, engine.size()) < 0 ? index : -1;
+        return capped && Long.compareUnsigned(index, engine.size()) >= 0 ? -1 : index;
     }
 
     /**
