@@ -41,14 +41,6 @@ public final class BandedAllocator {
     private final MutationGate gate = new MutationGate();
     /** Replaced only by a restore, inside an exclusive section. */
     private volatile HierarchicalBitmap bits;
-    /**
-     * Allocations counted beyond the range, kept from a restore as kube-apiserver keeps them (see
-     * {@link #restore(long[], long, Object)}); 0 in every other case. Written with {@link #beyondState}
-     * inside an exclusive section.
-     */
-    private volatile long beyond;
-    /** What the caller keeps of the allocations beyond the range, opaque here; null when none. */
-    private Object beyondState;
 
     /**
      * Creates an empty engine.
@@ -104,9 +96,11 @@ public final class BandedAllocator {
         try {
             // Read inside the gate, where no restore can run: a restore that kept bits beyond the
             // range is then either wholly before this call or wholly after it.
-            capped = beyond != 0;
+            // Kept on the bitmap, which this reads anyway: no further volatile read on this path.
+            HierarchicalBitmap map = bits;
+            capped = map.beyond != 0;
             if (!capped) {
-                index = claim(bits, staticSize, size);
+                index = claim(map, staticSize, size);
             }
         } finally {
             gate.exit(cell, index == -1 ? 0 : 1);
@@ -258,7 +252,7 @@ public final class BandedAllocator {
         if (estimate < 0) {
             return 0;
         }
-        long most = size + beyond; // beyond is 0 but in dense ranges: no wrap
+        long most = size + bits.beyond; // beyond is 0 but in dense ranges: no wrap
         return Long.compareUnsigned(estimate, most) > 0 ? most : estimate;
     }
 
@@ -270,6 +264,16 @@ public final class BandedAllocator {
      */
     public long[] setWords() {
         return gate.callAlone(() -> bits.setWords());
+    }
+
+    /**
+     * Returns what {@link #setWords()} returns, or null if the state holds allocations beyond the
+     * range, which the pairs cannot hold; both read in one exclusive section.
+     *
+     * @return a new array of pairs, or null
+     */
+    public long[] setWordsIfNoneBeyond() {
+        return gate.callAlone(() -> bits.beyond != 0 ? null : bits.setWords());
     }
 
     /**
@@ -302,7 +306,7 @@ public final class BandedAllocator {
         if (!isDense()) {
             throw new IllegalStateException("a range of " + Long.toUnsignedString(size) + " indexes has no dense bitmap");
         }
-        return gate.callAlone(() -> new DenseState(((DenseBitmap) bits).copyWords(), beyondState));
+        return gate.callAlone(() -> new DenseState(((DenseBitmap) bits).copyWords(), bits.beyondState));
     }
 
     /**
@@ -355,7 +359,7 @@ public final class BandedAllocator {
      */
     public void restore(Runs runs, long count, RestoreCost cost) {
         HierarchicalBitmap map = HierarchicalBitmap.create(size, !isDense(), Math.max(0, cost.words()));
-        replace(HierarchicalBitmap.fromRuns(map, runs), count, 0, null);
+        replace(HierarchicalBitmap.fromRuns(map, runs), count, 0);
     }
 
     /**
@@ -381,14 +385,15 @@ public final class BandedAllocator {
      */
     public void restore(long[] words, long beyond, Object state) {
         HierarchicalBitmap restored = HierarchicalBitmap.fromWords(size, words);
-        replace(restored, restored.cardinality(), beyond, state);
+        long count = restored.cardinality();
+        restored.beyond = beyond; // published with the map, by the volatile write in replace
+        restored.beyondState = state;
+        replace(restored, count, beyond);
     }
 
-    private void replace(HierarchicalBitmap restored, long count, long beyondCount, Object state) {
+    private void replace(HierarchicalBitmap restored, long count, long beyondCount) {
         gate.runAlone(() -> {
             bits = restored;
-            beyond = beyondCount;
-            beyondState = state;
             gate.reset(count + beyondCount);
         });
     }
@@ -399,7 +404,7 @@ public final class BandedAllocator {
      * @return the count, unsigned
      */
     public long usedDynamic() {
-        return gate.callAloneAsLong(() -> gate.count() - beyond - bits.cardinalityBelow(staticSize));
+        return gate.callAloneAsLong(() -> gate.count() - bits.beyond - bits.cardinalityBelow(staticSize));
     }
 
     /**
@@ -408,7 +413,7 @@ public final class BandedAllocator {
      * @return the count, 0 unless {@link #restore(long[], long, Object)} kept some
      */
     public long usedBeyond() {
-        return beyond;
+        return bits.beyond;
     }
 
     /**

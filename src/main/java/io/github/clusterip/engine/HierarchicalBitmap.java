@@ -37,6 +37,14 @@ abstract class HierarchicalBitmap {
     /** The largest map kept dense: 2^24 bits (a 2 MiB array at level 0). */
     static final long DENSE_LIMIT = 1L << 24;
 
+    /**
+     * Allocations counted beyond the range, kept from a restore as kube-apiserver keeps them; 0
+     * in every other case. Set before the map is published, never changed after.
+     */
+    long beyond;
+    /** What the caller keeps of those allocations, opaque here; null when none. */
+    Object beyondState;
+
     /** Number of bits (unsigned). */
     private final long size;
     /** levelBits[l]: the number of bits on level l (unsigned); levelBits[0] == size. */
