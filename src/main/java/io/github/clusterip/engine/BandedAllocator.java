@@ -154,14 +154,21 @@ public final class BandedAllocator {
             value = below(random, bound);
         }
         if (Long.compareUnsigned(value, bound) >= 0) {
-            // A generator of the caller's that breaks its contract: refuse, before anything changes,
-            // rather than start the search outside the band.
-            throw new IllegalStateException("the random source " + random.getClass().getName() + " returned "
-                    + Long.toUnsignedString(value) + " when asked for a value from 0 to "
-                    + Long.toUnsignedString(bound - 1) + " (bound " + Long.toUnsignedString(bound)
-                    + "); nothing was allocated");
+            throw brokenRandom(value, bound);
         }
         return value;
+    }
+
+    /**
+     * A generator of the caller's that breaks its contract: refused before anything changes,
+     * rather than start the search outside the band. Out of line, so that the hot path stays small
+     * enough for the compiler to inline.
+     */
+    private IllegalStateException brokenRandom(long value, long bound) {
+        return new IllegalStateException("the random source " + random.getClass().getName() + " returned "
+                + Long.toUnsignedString(value) + " when asked for a value from 0 to "
+                + Long.toUnsignedString(bound - 1) + " (bound " + Long.toUnsignedString(bound)
+                + "); nothing was allocated");
     }
 
     private static long below(RandomGenerator generator, long bound) {
