@@ -6,7 +6,6 @@ import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.Spliterators;
 import java.util.function.Consumer;
@@ -122,8 +121,7 @@ public final class ClusterIpAllocator {
         this.capped = size != builder.cidr.usableIndexes();
         long offset = builder.cidr.bandOffset();
         long staticSize = Long.compareUnsigned(size, offset) < 0 ? size : offset;
-        RandomGenerator random = builder.random != null ? builder.random
-                : builder.seed != null ? new SplittableRandom(builder.seed) : null;
+        RandomGenerator random = builder.random.forAllocator();
         this.engine = new BandedAllocator(size, staticSize, builder.strategy, random);
     }
 
@@ -700,8 +698,7 @@ public final class ClusterIpAllocator {
     public static final class Builder {
         private final ServiceCidr cidr;
         private ScanStrategy strategy = ScanStrategy.RANDOM;
-        private RandomGenerator random;
-        private Long seed;
+        private final RandomChoice random = new RandomChoice();
         private long maxRestoreBytes = DEFAULT_MAX_RESTORE_BYTES;
         private CompatibilityProfile profile = CompatibilityProfile.CLUSTERIP;
 
@@ -742,12 +739,7 @@ public final class ClusterIpAllocator {
          * @throws NullPointerException if {@code random} is null
          */
         public Builder random(RandomGenerator random) {
-            Objects.requireNonNull(random, "random");
-            if (seed != null) {
-                throw new IllegalStateException("cannot set a random source: a seed (" + seed
-                        + ") is already set, and the two are alternatives");
-            }
-            this.random = random;
+            this.random.random(random);
             return this;
         }
 
@@ -761,11 +753,7 @@ public final class ClusterIpAllocator {
          *     was set: the two are alternatives
          */
         public Builder seed(long seed) {
-            if (random != null) {
-                throw new IllegalStateException("cannot set seed " + seed + ": a random source ("
-                        + random.getClass().getName() + ") is already set, and the two are alternatives");
-            }
-            this.seed = seed;
+            random.seed(seed);
             return this;
         }
 

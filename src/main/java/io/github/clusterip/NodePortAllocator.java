@@ -4,7 +4,6 @@ import io.github.clusterip.engine.BandedAllocator;
 import io.github.clusterip.engine.BigEndianBitmap;
 import io.github.clusterip.internal.Messages;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
@@ -66,8 +65,7 @@ public final class NodePortAllocator {
     private NodePortAllocator(Builder builder) {
         this.range = builder.range;
         this.strategy = builder.strategy;
-        RandomGenerator random = builder.random != null ? builder.random
-                : builder.seed != null ? new SplittableRandom(builder.seed) : null;
+        RandomGenerator random = builder.random.forAllocator();
         this.engine = new BandedAllocator(range.size(), range.bandOffset(), strategy, random);
     }
 
@@ -414,8 +412,7 @@ public final class NodePortAllocator {
     public static final class Builder {
         private final PortRange range;
         private ScanStrategy strategy = ScanStrategy.RANDOM;
-        private RandomGenerator random;
-        private Long seed;
+        private final RandomChoice random = new RandomChoice();
 
         private Builder(PortRange range) {
             this.range = Objects.requireNonNull(range, "range");
@@ -444,12 +441,7 @@ public final class NodePortAllocator {
          * @throws NullPointerException if {@code random} is null
          */
         public Builder random(RandomGenerator random) {
-            Objects.requireNonNull(random, "random");
-            if (seed != null) {
-                throw new IllegalStateException("cannot set a random source: a seed (" + seed
-                        + ") is already set, and the two are alternatives");
-            }
-            this.random = random;
+            this.random.random(random);
             return this;
         }
 
@@ -463,11 +455,7 @@ public final class NodePortAllocator {
          *     was set
          */
         public Builder seed(long seed) {
-            if (random != null) {
-                throw new IllegalStateException("cannot set seed " + seed + ": a random source ("
-                        + random.getClass().getName() + ") is already set, and the two are alternatives");
-            }
-            this.seed = seed;
+            random.seed(seed);
             return this;
         }
 
