@@ -76,9 +76,19 @@ class CompatibilityProfileTest {
         assertThat(bitmap.allocateNext()).isEqualTo(ip("fd00:10:96::1")); // then the static band
         assertThat(bitmap.used()).isEqualTo(65535 - 256 + 2);
 
+        // Its bitmap is 65,535 bits, so it has a RangeAllocation, as kube-apiserver stores one.
+        RangeAllocation saved = bitmap.snapshot();
+        assertThat(saved.range()).isEqualTo("fd00:10:96::/64");
+        assertThat(saved.data()).hasSize(65535 / 8 + 1);
+        ClusterIpAllocator copy = ClusterIpAllocator.fromSnapshot(saved,
+                b -> b.profile(CompatibilityProfile.KUBE_APISERVER_BITMAP));
+        assertThat(copy.used()).isEqualTo(bitmap.used());
+        assertThat(copy.snapshot()).isEqualTo(saved);
+
         ClusterIpAllocator own = allocator(V6_64, CompatibilityProfile.CLUSTERIP);
         own.allocate(ip("fd00:10:96::1:0"));
         assertThat(own.exactFree()).isEqualTo(BigInteger.ONE.shiftLeft(64).subtract(BigInteger.TWO));
+        assertThatThrownBy(own::snapshot).isInstanceOf(UnsupportedOperationException.class);
     }
 
     /**
