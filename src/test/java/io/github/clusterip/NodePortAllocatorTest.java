@@ -1033,29 +1033,6 @@ class NodePortAllocatorTest {
         RESTORE_BIT_BEYOND, RESTORE_COMPACT_HOSTILE
     }
 
-    /** Records the allocator's calls on its random source, so that the model can predict a pick. */
-    private static final class RecordingRandom implements RandomGenerator {
-        private final SplittableRandom delegate;
-        final List<int[]> calls = new ArrayList<>();
-
-        RecordingRandom(long seed) {
-            this.delegate = new SplittableRandom(seed);
-        }
-
-        @Override
-        public long nextLong() {
-            calls.add(new int[] {-1, -1});
-            return delegate.nextLong();
-        }
-
-        @Override
-        public int nextInt(int bound) {
-            int value = delegate.nextInt(bound);
-            calls.add(new int[] {bound, value});
-            return value;
-        }
-    }
-
     /** The allocator under test, the model (a BitSet of indexes and the band offset), and the replay context. */
     private static final class ModelRun {
         final PortRange range;
@@ -1064,7 +1041,7 @@ class NodePortAllocatorTest {
         final ScanStrategy strategy;
         final long seed;
         final SplittableRandom rnd;
-        final RecordingRandom random;
+        final ModelBasedAllocatorTest.RecordingRandom random;
         NodePortAllocator allocator;
         BitSet model = new BitSet();
         RangeAllocation saved;
@@ -1082,7 +1059,7 @@ class NodePortAllocatorTest {
             this.strategy = strategy;
             this.seed = seed;
             this.rnd = new SplittableRandom(seed);
-            this.random = new RecordingRandom(seed * 31 + 17);
+            this.random = new ModelBasedAllocatorTest.RecordingRandom(seed * 31 + 17);
             this.allocator = newAllocator();
         }
 
