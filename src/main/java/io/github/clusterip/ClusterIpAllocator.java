@@ -1,9 +1,7 @@
 package io.github.clusterip;
 
 import io.github.clusterip.engine.BandedAllocator;
-import io.github.clusterip.engine.BigEndianBitmap;
 import java.math.BigInteger;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -484,11 +482,7 @@ public final class ClusterIpAllocator {
      */
     public RangeAllocation snapshot() {
         requireDense("snapshot");
-        BandedAllocator.DenseState state = engine.denseState();
-        byte[] data = BigEndianBitmap.toBytes(state.words());
-        if (state.beyond() != null) {
-            data = magnitude(new BigInteger(1, data).or((BigInteger) state.beyond()));
-        }
+        byte[] data = engine.rangeAllocationData();
         return new RangeAllocation(cidr.toString(), data);
     }
 
@@ -523,33 +517,10 @@ public final class ClusterIpAllocator {
         ServiceCidr other = rangeOf(snapshot);
         requireSameRange(other);
         requireDense("restore");
-        byte[] data = snapshot.data();
-        int size = (int) engine.size();
-        if (profile == CompatibilityProfile.KUBE_APISERVER_BITMAP) {
-            // Kept as kube-apiserver keeps them: their bytes count against the limit too.
-            requireWithinLimit("a RangeAllocation", -1, engine.denseBytes() + data.length, -1);
-            BigInteger all = new BigInteger(1, data);
-            if (all.bitLength() > size) {
-                BigInteger beyond = all.shiftRight(size).shiftLeft(size);
-                long[] words = BigEndianBitmap.toWords(magnitude(all.xor(beyond)), size, cidr.toString(), ADDRESSES);
-                engine.restore(words, beyond.bitCount(), beyond);
-                return;
-            }
-        } else {
-            requireWithinLimit("a RangeAllocation", -1, engine.denseBytes(), -1);
-        }
-        engine.restore(BigEndianBitmap.toWords(data, size, cidr.toString(), ADDRESSES));
-    }
-
-    private static final String ADDRESSES = "usable addresses";
-
-    /** The bytes of a non-negative number as Go's big.Int.Bytes() writes them: no sign byte. */
-    private static byte[] magnitude(BigInteger value) {
-        byte[] bytes = value.toByteArray();
-        if (value.signum() == 0) {
-            return new byte[0];
-        }
-        return bytes[0] == 0 ? Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
+        boolean keep = profile == CompatibilityProfile.KUBE_APISERVER_BITMAP;
+        // Bits kept as kube-apiserver keeps them count against the limit too.
+        requireWithinLimit("a RangeAllocation", -1, engine.denseBytes() + (keep ? snapshot.data().length : 0), -1);
+        engine.restoreRangeAllocation(snapshot.data(), cidr.toString(), "usable addresses", keep);
     }
 
     /**

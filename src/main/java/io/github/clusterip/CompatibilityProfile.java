@@ -5,6 +5,11 @@ package io.github.clusterip;
  * allocators differ, chosen with {@link ClusterIpAllocator.Builder#profile(CompatibilityProfile)}.
  * Every profile has the same bands, the same scan, the same messages and the same
  * {@link RangeAllocation} bytes; they differ only in the places listed on each constant.
+ *
+ * <p>A {@link NodePortAllocator} takes a profile too ({@link NodePortAllocator.Builder#profile}).
+ * kube-apiserver has one port allocator, a bitmap, whichever address allocator it runs, so for
+ * ports both Kubernetes profiles mean the same: a restore keeps and counts bits set beyond the
+ * range, as described on {@link #KUBE_APISERVER_BITMAP}, instead of refusing them.
  */
 public enum CompatibilityProfile {
 

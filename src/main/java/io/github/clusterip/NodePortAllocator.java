@@ -1,7 +1,6 @@
 package io.github.clusterip;
 
 import io.github.clusterip.engine.BandedAllocator;
-import io.github.clusterip.engine.BigEndianBitmap;
 import io.github.clusterip.internal.Messages;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -59,12 +58,14 @@ public final class NodePortAllocator {
 
     private final PortRange range;
     private final ScanStrategy strategy;
+    private final CompatibilityProfile profile;
     /** The engine: index k is port base + k. */
     private final BandedAllocator engine;
 
     private NodePortAllocator(Builder builder) {
         this.range = builder.range;
         this.strategy = builder.strategy;
+        this.profile = builder.profile;
         RandomGenerator random = builder.random.forAllocator();
         this.engine = new BandedAllocator(range.size(), range.bandOffset(), strategy, random);
     }
@@ -172,6 +173,15 @@ public final class NodePortAllocator {
     }
 
     /**
+     * Returns whose rules this allocator follows where clusterip and Kubernetes differ.
+     *
+     * @return the compatibility profile
+     */
+    public CompatibilityProfile profile() {
+        return profile;
+    }
+
+    /**
      * Returns the strategy that picks ports inside a band.
      *
      * @return the scan strategy
@@ -266,12 +276,14 @@ public final class NodePortAllocator {
     }
 
     /**
-     * Returns the number of free ports.
+     * Returns the number of free ports. With a Kubernetes {@linkplain Builder#profile profile},
+     * after a restore that kept bits beyond the range, it can go below zero, as kube-apiserver's
+     * {@code Free()} does.
      *
      * @return the count of ports not allocated, in both bands
      */
     public int free() {
-        return range.size() - used();
+        return range.size() - used(); // below zero only when a restore kept bits beyond the range
     }
 
     /**
@@ -325,7 +337,7 @@ public final class NodePortAllocator {
      * @return a snapshot of the allocations at one moment during the call
      */
     public RangeAllocation snapshot() {
-        return new RangeAllocation(range.toString(), BigEndianBitmap.toBytes(engine.denseWords()));
+        return new RangeAllocation(range.toString(), engine.rangeAllocationData());
     }
 
     /**
@@ -336,12 +348,20 @@ public final class NodePortAllocator {
      * @param snapshot the state to restore
      * @throws IllegalArgumentException if the snapshot's range is not this allocator's
      *     ({@code "the provided port range does not match the current port range"}), or its data
-     *     has a bit set beyond the range
+     *     has a bit set beyond the range (with {@link CompatibilityProfile#CLUSTERIP}; a Kubernetes
+     *     profile keeps and counts such bits as kube-apiserver does)
      * @throws NullPointerException if {@code snapshot} is null
      */
     public void restore(RangeAllocation snapshot) {
         requireSameRange(rangeOf(snapshot));
-        engine.restore(BigEndianBitmap.toWords(snapshot.data(), range.size(), range.toString(), "ports"));
+        boolean keep = profile != CompatibilityProfile.CLUSTERIP;
+        if (keep && snapshot.data().length > ClusterIpAllocator.DEFAULT_MAX_RESTORE_BYTES) {
+            // Kept bits are kept in memory, and counted in an int: bound them.
+            throw new IllegalArgumentException("cannot restore a RangeAllocation of " + range + " with "
+                    + snapshot.data().length + " bytes of data: a port range takes at most 8192, and bits beyond"
+                    + " it are kept for at most " + ClusterIpAllocator.DEFAULT_MAX_RESTORE_BYTES + " bytes");
+        }
+        engine.restoreRangeAllocation(snapshot.data(), range.toString(), "ports", keep);
     }
 
     /**
@@ -351,7 +371,13 @@ public final class NodePortAllocator {
      * @return the snapshot bytes, a new array
      */
     public byte[] compactSnapshot() {
-        return CompactSnapshot.encodeWords(range, engine.setWords());
+        long[] pairs = engine.setWordsIfNoneBeyond();
+        if (pairs == null) {
+            throw new IllegalStateException("cannot write a compact snapshot of " + range + ": it holds "
+                    + engine.usedBeyond() + " allocations beyond the range, kept from a RangeAllocation as"
+                    + " kube-apiserver keeps them, which the compact form cannot hold; use snapshot() to keep them");
+        }
+        return CompactSnapshot.encodeWords(range, pairs);
     }
 
     /**
@@ -413,6 +439,7 @@ public final class NodePortAllocator {
         private final PortRange range;
         private ScanStrategy strategy = ScanStrategy.RANDOM;
         private final RandomChoice random = new RandomChoice();
+        private CompatibilityProfile profile = CompatibilityProfile.CLUSTERIP;
 
         private Builder(PortRange range) {
             this.range = Objects.requireNonNull(range, "range");
@@ -456,6 +483,22 @@ public final class NodePortAllocator {
          */
         public Builder seed(long seed) {
             random.seed(seed);
+            return this;
+        }
+
+        /**
+         * Sets whose rules the allocator follows where clusterip and kube-apiserver's port
+         * allocator differ: {@link CompatibilityProfile#CLUSTERIP} by default. kube-apiserver
+         * has one port allocator, a bitmap, whichever address allocator it runs, so both
+         * Kubernetes profiles select its one difference: a {@link NodePortAllocator#restore
+         * restore} keeps and counts bits beyond the range instead of refusing them.
+         *
+         * @param profile the profile
+         * @return this builder
+         * @throws NullPointerException if {@code profile} is null
+         */
+        public Builder profile(CompatibilityProfile profile) {
+            this.profile = Objects.requireNonNull(profile, "profile");
             return this;
         }
 

@@ -261,6 +261,49 @@ class CompatibilityProfileTest {
         assertThat(bitmap.free()).isZero();
     }
 
+    /**
+     * pkg/registry/core/service/portallocator/allocator.go (the version with offsets) restores
+     * through the same allocator.AllocationBitmap (lines 226-235: {@code snapshottable.Restore(pr.String(),
+     * data)}), whose Restore keeps and counts every bit (allocator/bitmap.go lines 188-199): a
+     * NodePort allocator with either Kubernetes profile does the same.
+     */
+    @ParameterizedTest
+    @EnumSource(value = CompatibilityProfile.class, names = {"KUBE_APISERVER_BITMAP", "KUBE_APISERVER_IPADDRESS"})
+    void aNodePortAllocatorWithAKubernetesProfileKeepsAndCountsBitsBeyondItsRange(CompatibilityProfile profile) {
+        PortRange range = PortRange.parse("30000-30015"); // 16 ports, no static band
+        byte[] data = magnitude(BigInteger.ZERO.setBit(3).setBit(16).setBit(40));
+        RangeAllocation snapshot = new RangeAllocation("30000-30015", data);
+        assertThatThrownBy(() -> NodePortAllocator.fromSnapshot(snapshot)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bit 40 is set");
+
+        NodePortAllocator ports = NodePortAllocator.builder(range).profile(profile).build();
+        assertThat(ports.profile()).isEqualTo(profile);
+        ports.restore(snapshot);
+        assertThat(ports.used()).isEqualTo(3);
+        assertThat(ports.free()).isEqualTo(13);
+        assertThat(ports.used(Band.DYNAMIC)).isEqualTo(1);
+        assertThat(ports.allocatedPorts().toArray()).containsExactly(30003);
+        assertThat(ports.snapshot().data()).isEqualTo(data);
+        assertThatThrownBy(ports::compactSnapshot).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("2 allocations beyond the range");
+        for (int i = 0; i < 13; i++) {
+            ports.allocateNext();
+        }
+        // 14 of the 16 ports are taken, yet the count has reached the size: full, as in Go.
+        assertThatThrownBy(ports::allocateNext).isInstanceOf(RangeFullException.class);
+        assertThat(ports.allocatedPorts().count()).isEqualTo(14);
+        int free = java.util.stream.IntStream.rangeClosed(30000, 30015).filter(p -> !ports.isAllocated(p))
+                .findFirst().orElseThrow();
+        ports.allocate(free);
+        assertThat(ports.free()).isEqualTo(-1);
+
+        byte[] huge = new byte[(int) ClusterIpAllocator.DEFAULT_MAX_RESTORE_BYTES + 1];
+        huge[0] = 1;
+        assertThatThrownBy(() -> ports.restore(new RangeAllocation("30000-30015", huge)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 8192");
+        assertThat(ports.used()).isEqualTo(17);
+    }
+
     @Test
     void theBitmapProfileRefusesACompactSnapshotWithAddressesPastItsCap() {
         ClusterIpAllocator own = allocator(V6_64, CompatibilityProfile.CLUSTERIP);

@@ -1,6 +1,7 @@
 package io.github.clusterip.engine;
 
 import io.github.clusterip.ScanStrategy;
+import java.math.BigInteger;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
@@ -293,36 +294,25 @@ public final class BandedAllocator {
     }
 
     /**
-     * Returns every word of a dense bitmap, read while nothing changes.
+     * Returns the state of a dense range as the bytes of kube-apiserver's RangeAllocation, Go's
+     * {@code big.Int.Bytes()} of the bitmap, with the bits that a restore kept beyond the range
+     * (see {@link #restoreRangeAllocation}); read while nothing changes.
      *
-     * @return a new array of {@code ceil(size / 64)} words
+     * @return the bytes, a new array
      * @throws IllegalStateException if the bitmap is not {@linkplain #isDense() dense}
      */
-    public long[] denseWords() {
-        return denseState().words();
-    }
-
-    /**
-     * Returns every word of a dense bitmap and what the caller keeps of the allocations beyond
-     * the range, read together while nothing changes.
-     *
-     * @return the words and the state beyond the range
-     * @throws IllegalStateException if the bitmap is not {@linkplain #isDense() dense}
-     */
-    public DenseState denseState() {
+    public byte[] rangeAllocationData() {
         if (!isDense()) {
             throw new IllegalStateException("a range of " + Long.toUnsignedString(size) + " indexes has no dense bitmap");
         }
-        return gate.callAlone(() -> new DenseState(((DenseBitmap) bits).copyWords(), bits.beyondState));
-    }
-
-    /**
-     * A dense bitmap's words and the state kept beyond the range.
-     *
-     * @param words {@code ceil(size / 64)} words
-     * @param beyond what the caller gave {@link #restore(long[], long, Object)}, or null
-     */
-    public record DenseState(long[] words, Object beyond) {
+        HierarchicalBitmap[] map = new HierarchicalBitmap[1];
+        long[] words = gate.callAlone(() -> {
+            map[0] = bits;
+            return ((DenseBitmap) map[0]).copyWords();
+        });
+        byte[] data = BigEndianBitmap.toBytes(words);
+        BigInteger beyond = map[0].beyondBits; // fixed for the life of that map
+        return beyond == null ? data : BigEndianBitmap.magnitude(new BigInteger(1, data).or(beyond));
     }
 
     /**
@@ -370,32 +360,41 @@ public final class BandedAllocator {
     }
 
     /**
-     * Replaces the whole state of a dense range with {@code words}, with changes held off.
+     * Replaces the whole state of a dense range with that of the bytes of a kube-apiserver
+     * RangeAllocation, with changes held off. Bits set at or past the size are refused, or, with
+     * {@code keepBeyond}, kept and counted as kube-apiserver's {@code AllocationBitmap.Restore}
+     * keeps them: they take room, so that while the count has reached the size
+     * {@link #allocateNext()} finds nothing, whatever the range still has free
+     * ({@link #allocate(long)} and {@link #release(long)} work as ever), and
+     * {@link #rangeAllocationData()} writes them back.
      *
-     * @param words {@code ceil(size / 64)} words with no bit set at or past {@code size}
+     * @param data the bytes, big-endian, leading zero bytes allowed
+     * @param range the range's text, for the error message
+     * @param elements what the range holds, for the error message: "usable addresses" or "ports"
+     * @param keepBeyond whether to keep bits beyond the range rather than refuse them
+     * @throws IllegalArgumentException if a bit beyond the range is set and not kept
+     * @throws IllegalStateException if the bitmap is not {@linkplain #isDense() dense}
      */
-    public void restore(long[] words) {
-        restore(words, 0, null);
-    }
-
-    /**
-     * Replaces the whole state of a dense range with {@code words} and {@code beyond} allocations
-     * counted beyond the range, as kube-apiserver restores a bitmap with bits set past its size:
-     * it counts them, so they take room, and keeps them, so its snapshots write them back. While
-     * the count has reached the size, {@link #allocateNext()} finds nothing, whatever the range
-     * still has free; {@link #allocate(long)} and {@link #release(long)} work as ever.
-     *
-     * @param words {@code ceil(size / 64)} words with no bit set at or past {@code size}
-     * @param beyond the number of allocations beyond the range, at least 0
-     * @param state what the caller keeps of them, handed back by {@link #denseState()}; null if
-     *     {@code beyond} is 0
-     */
-    public void restore(long[] words, long beyond, Object state) {
-        HierarchicalBitmap restored = HierarchicalBitmap.fromWords(size, words);
+    public void restoreRangeAllocation(byte[] data, String range, String elements, boolean keepBeyond) {
+        if (!isDense()) {
+            throw new IllegalStateException("a range of " + Long.toUnsignedString(size) + " indexes has no dense bitmap");
+        }
+        int bitCount = (int) size;
+        BigInteger beyond = null;
+        if (keepBeyond) {
+            BigInteger all = new BigInteger(1, data);
+            if (all.bitLength() > bitCount) {
+                beyond = all.shiftRight(bitCount).shiftLeft(bitCount);
+                data = BigEndianBitmap.magnitude(all.xor(beyond));
+            }
+        }
+        HierarchicalBitmap restored = HierarchicalBitmap.fromWords(size,
+                BigEndianBitmap.toWords(data, bitCount, range, elements));
         long count = restored.cardinality();
-        restored.beyond = beyond; // published with the map, by the volatile write in replace
-        restored.beyondState = state;
-        replace(restored, count, beyond);
+        long beyondCount = beyond == null ? 0 : beyond.bitCount();
+        restored.beyond = beyondCount; // published with the map, by the volatile write in replace
+        restored.beyondBits = beyond;
+        replace(restored, count, beyondCount);
     }
 
     private void replace(HierarchicalBitmap restored, long count, long beyondCount) {
@@ -417,7 +416,7 @@ public final class BandedAllocator {
     /**
      * Returns the number of allocations counted beyond the range, kept by the last restore.
      *
-     * @return the count, 0 unless {@link #restore(long[], long, Object)} kept some
+     * @return the count, 0 unless {@link #restoreRangeAllocation} kept some
      */
     public long usedBeyond() {
         return bits.beyond;

@@ -50,6 +50,21 @@ public final class BigEndianBitmap {
     }
 
     /**
+     * Returns a non-negative number's bytes as Go's {@code big.Int.Bytes()} writes them: big-endian,
+     * no sign byte, no leading zero byte, empty for zero.
+     *
+     * @param value the number, at least 0
+     * @return its magnitude
+     */
+    public static byte[] magnitude(java.math.BigInteger value) {
+        if (value.signum() == 0) {
+            return new byte[0];
+        }
+        byte[] bytes = value.toByteArray();
+        return bytes[0] == 0 ? java.util.Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
+    }
+
+    /**
      * Reads {@code data} into words for a bitmap of {@code size} bits. Leading zero bytes are
      * accepted, as Go's big.Int.SetBytes accepts them; a set bit at or past {@code size} is an error.
      *

@@ -42,8 +42,8 @@ abstract class HierarchicalBitmap {
      * in every other case. Set before the map is published, never changed after.
      */
     long beyond;
-    /** What the caller keeps of those allocations, opaque here; null when none. */
-    Object beyondState;
+    /** Those allocations as bits of the whole bitmap, all at or past its size; null when none. */
+    java.math.BigInteger beyondBits;
 
     /** Number of bits (unsigned). */
     private final long size;
