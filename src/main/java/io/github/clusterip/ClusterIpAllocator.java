@@ -533,13 +533,7 @@ public final class ClusterIpAllocator {
      * @return the snapshot bytes, a new array
      */
     public byte[] compactSnapshot() {
-        long[] pairs = engine.setWordsIfNoneBeyond();
-        if (pairs == null) {
-            throw new IllegalStateException("cannot write a compact snapshot of " + cidr + ": it holds "
-                    + engine.usedBeyond() + " allocations beyond the range, kept from a RangeAllocation as"
-                    + " kube-apiserver keeps them, which the compact form cannot hold; use snapshot() to keep them");
-        }
-        return CompactSnapshot.encodeWords(cidr, pairs);
+        return CompactSnapshot.encodeWords(cidr, engine.setWordsForCompactSnapshot(cidr.toString()));
     }
 
     /**

@@ -371,13 +371,7 @@ public final class NodePortAllocator {
      * @return the snapshot bytes, a new array
      */
     public byte[] compactSnapshot() {
-        long[] pairs = engine.setWordsIfNoneBeyond();
-        if (pairs == null) {
-            throw new IllegalStateException("cannot write a compact snapshot of " + range + ": it holds "
-                    + engine.usedBeyond() + " allocations beyond the range, kept from a RangeAllocation as"
-                    + " kube-apiserver keeps them, which the compact form cannot hold; use snapshot() to keep them");
-        }
-        return CompactSnapshot.encodeWords(range, pairs);
+        return CompactSnapshot.encodeWords(range, engine.setWordsForCompactSnapshot(range.toString()));
     }
 
     /**

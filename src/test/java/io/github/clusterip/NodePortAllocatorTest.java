@@ -100,18 +100,6 @@ class NodePortAllocatorTest {
         return bytes[0] == 0 ? Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
     }
 
-    /** The same layout, bit by bit: bit k is bit k % 8 of data[len - 1 - k / 8]. */
-    static byte[] goBytesDirect(BitSet bits) {
-        int highest = bits.length() - 1;
-        if (highest < 0) {
-            return new byte[0];
-        }
-        byte[] data = new byte[highest / 8 + 1];
-        for (int k = bits.nextSetBit(0); k >= 0; k = bits.nextSetBit(k + 1)) {
-            data[data.length - 1 - k / 8] |= (byte) (1 << (k % 8));
-        }
-        return data;
-    }
 
     private static BitSet indexesOf(PortRange range, int... ports) {
         BitSet bits = new BitSet();
@@ -620,9 +608,9 @@ class NodePortAllocatorTest {
             }
             RangeAllocation snapshot = allocator.snapshot();
             assertThat(snapshot.range()).isEqualTo(range.toString());
-            byte[] expected = density <= 0.05 ? goBytesViaBigInteger(model) : goBytesDirect(model);
+            byte[] expected = density <= 0.05 ? goBytesViaBigInteger(model) : RangeLayout.goBytesDirect(model);
             assertThat(snapshot.data()).as("%s round %d", text, round).isEqualTo(expected);
-            assertThat(snapshot.data()).as("%s round %d", text, round).isEqualTo(goBytesDirect(model));
+            assertThat(snapshot.data()).as("%s round %d", text, round).isEqualTo(RangeLayout.goBytesDirect(model));
             if (expected.length > 0) {
                 assertThat(snapshot.data()[0]).as("no leading zero byte").isNotZero();
             }
@@ -1267,7 +1255,7 @@ class NodePortAllocatorTest {
                     }
                 }
                 if (rnd.nextBoolean()) {
-                    allocator.restore(new RangeAllocation(range.toString(), goBytesDirect(state)));
+                    allocator.restore(new RangeAllocation(range.toString(), RangeLayout.goBytesDirect(state)));
                 } else {
                     allocator.restoreCompact(compactOf(range, state));
                 }
@@ -1303,7 +1291,7 @@ class NodePortAllocatorTest {
             case RESTORE_BIT_BEYOND: {
                 BitSet state = (BitSet) run.model.clone();
                 state.set(run.size + rnd.nextInt(10));
-                assertThatThrownBy(() -> allocator.restore(new RangeAllocation(range.toString(), goBytesDirect(state))))
+                assertThatThrownBy(() -> allocator.restore(new RangeAllocation(range.toString(), RangeLayout.goBytesDirect(state))))
                         .as(run.ctx()).isInstanceOf(IllegalArgumentException.class);
                 return true;
             }
@@ -1404,7 +1392,7 @@ class NodePortAllocatorTest {
         }
         RangeAllocation snapshot = allocator.snapshot();
         assertThat(snapshot.range()).as("%s: snapshot range", ctx).isEqualTo(run.range.toString());
-        assertThat(snapshot.data()).as("%s: snapshot data", ctx).isEqualTo(goBytesDirect(model));
+        assertThat(snapshot.data()).as("%s: snapshot data", ctx).isEqualTo(RangeLayout.goBytesDirect(model));
         assertThat(allocator.compactSnapshot()).as("%s: compact snapshot", ctx).isEqualTo(compactOf(run.range, model));
         assertThat(allocator.toString()).as(ctx)
                 .isEqualTo("NodePortAllocator[" + run.range + ", used=" + used + ", free=" + (run.size - used) + "]");

@@ -275,13 +275,26 @@ public final class BandedAllocator {
     }
 
     /**
-     * Returns what {@link #setWords()} returns, or null if the state holds allocations beyond the
-     * range, which the pairs cannot hold; both read in one exclusive section.
+     * Returns what {@link #setWords()} returns, for a compact snapshot, which cannot hold the
+     * allocations a restore kept beyond the range; the check and the read are one exclusive
+     * section.
      *
-     * @return a new array of pairs, or null
+     * @param range the range's text, for the error message
+     * @return a new array of pairs
+     * @throws IllegalStateException if the state holds allocations beyond the range
      */
-    public long[] setWordsIfNoneBeyond() {
-        return gate.callAlone(() -> bits.beyond != 0 ? null : bits.setWords());
+    public long[] setWordsForCompactSnapshot(String range) {
+        long[] beyond = {0};
+        long[] pairs = gate.callAlone(() -> {
+            beyond[0] = bits.beyond;
+            return beyond[0] != 0 ? null : bits.setWords();
+        });
+        if (pairs == null) {
+            throw new IllegalStateException("cannot write a compact snapshot of " + range + ": it holds "
+                    + beyond[0] + " allocations beyond the range, kept from a RangeAllocation as"
+                    + " kube-apiserver keeps them, which the compact form cannot hold; use snapshot() to keep them");
+        }
+        return pairs;
     }
 
     /**
@@ -413,14 +426,6 @@ public final class BandedAllocator {
         return gate.callAloneAsLong(() -> gate.count() - bits.beyond - bits.cardinalityBelow(staticSize));
     }
 
-    /**
-     * Returns the number of allocations counted beyond the range, kept by the last restore.
-     *
-     * @return the count, 0 unless {@link #restoreRangeAllocation} kept some
-     */
-    public long usedBeyond() {
-        return bits.beyond;
-    }
 
     /**
      * The allocated indexes of a snapshot, as runs: ascending, disjoint, each of at least one.
