@@ -20,7 +20,7 @@ import java.util.Objects;
  */
 public abstract sealed class AllocationException extends RuntimeException
         permits RangeFullException, IpAlreadyAllocatedException, IpNotInRangeException,
-                PortAlreadyAllocatedException, PortNotInRangeException {
+                IpNotInAnyCidrException, PortAlreadyAllocatedException, PortNotInRangeException {
 
     private static final long serialVersionUID = 2L;
 

@@ -4,8 +4,9 @@ import java.util.Optional;
 
 /**
  * Thrown by {@link ClusterIpAllocator#allocateNext()} and {@link NodePortAllocator#allocateNext()}
- * when every usable address or port of the range, in both bands, is allocated. The message is
- * Kubernetes' own: {@code "range is full"}.
+ * when every usable address or port of the range, in both bands, is allocated, and by
+ * {@link ServiceCidrSet#allocateNext(IpFamily, Owner)} when every ready CIDR of the family is
+ * (or there is none). The message is Kubernetes' own: {@code "range is full"}.
  *
  * <p>Instances are immutable once thrown and may be shared between threads.
  */
@@ -16,26 +17,36 @@ public final class RangeFullException extends AllocationException {
     /** Kubernetes' message for a full range (ipallocator.ErrFull, portallocator.ErrFull). */
     static final String MESSAGE = "range is full";
 
-    /** True for a port range, false for a CIDR. */
-    private final boolean ports;
+    /** What is full: 'C' one CIDR, 'P' a port range, 'S' the CIDRs of a family in a set. */
+    private final char kind;
 
     RangeFullException(ServiceCidr cidr) {
         super(MESSAGE, cidr);
-        this.ports = false;
+        this.kind = 'C';
     }
 
     RangeFullException(PortRange range) {
         super(MESSAGE, range);
-        this.ports = true;
+        this.kind = 'P';
     }
 
     /**
-     * Returns the CIDR that is full, if an address allocator threw this.
+     * For a {@link ServiceCidrSet}: {@code readyCidrs} lists the ready CIDRs of the family,
+     * comma-separated, and is empty when there are none.
+     */
+    RangeFullException(String readyCidrs) {
+        super(MESSAGE, readyCidrs);
+        this.kind = 'S';
+    }
+
+    /**
+     * Returns the CIDR that is full, if a {@link ClusterIpAllocator} threw this.
      *
-     * @return the CIDR, or empty for a port range
+     * @return the CIDR, or empty for a port range or a {@link ServiceCidrSet}, whose
+     *         {@link #range()} lists the ready CIDRs of the family
      */
     public Optional<ServiceCidr> cidr() {
-        return ports ? Optional.empty() : Optional.of(ServiceCidr.parse(range()));
+        return kind == 'C' ? Optional.of(ServiceCidr.parse(range())) : Optional.empty();
     }
 
     /**
@@ -44,6 +55,6 @@ public final class RangeFullException extends AllocationException {
      * @return the port range, or empty for a CIDR
      */
     public Optional<PortRange> portRange() {
-        return ports ? Optional.of(PortRange.parse(range())) : Optional.empty();
+        return kind == 'P' ? Optional.of(PortRange.parse(range())) : Optional.empty();
     }
 }

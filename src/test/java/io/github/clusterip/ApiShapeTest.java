@@ -27,6 +27,13 @@ class ApiShapeTest {
     /** The API: every public type of the exported package, by binary name. */
     private static final Set<String> PUBLIC_TYPES = Set.of(
             "io.github.clusterip.AllocationException",
+            "io.github.clusterip.AllocationMetrics",
+            "io.github.clusterip.AllocationMetrics$Scope",
+            "io.github.clusterip.IpNotInAnyCidrException",
+            "io.github.clusterip.Owner",
+            "io.github.clusterip.ServiceCidrSet",
+            "io.github.clusterip.ServiceCidrSet$Builder",
+            "io.github.clusterip.ServiceCidrStatus",
             "io.github.clusterip.Band",
             "io.github.clusterip.ClusterIpAllocator",
             "io.github.clusterip.ClusterIpAllocator$Builder",
@@ -86,7 +93,7 @@ class ApiShapeTest {
     void exceptionsAreUncheckedUnderOneSealedParent() {
         assertThat(AllocationException.class.getPermittedSubclasses()).containsExactlyInAnyOrder(
                 RangeFullException.class, IpAlreadyAllocatedException.class, IpNotInRangeException.class,
-                PortAlreadyAllocatedException.class, PortNotInRangeException.class);
+                IpNotInAnyCidrException.class, PortAlreadyAllocatedException.class, PortNotInRangeException.class);
         assertThat(RuntimeException.class).isAssignableFrom(AllocationException.class);
     }
 
