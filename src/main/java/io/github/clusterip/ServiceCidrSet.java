@@ -144,6 +144,16 @@ public final class ServiceCidrSet {
             return index != -1 && !(capped && Long.compareUnsigned(index, size) >= 0);
         }
 
+        /**
+         * Whether the address lies in this CIDR as Kubernetes' ServiceCIDR controller counts it
+         * (servicecidr.PrefixContainsIP): inside the block, neither its network address nor, in
+         * IPv4, its broadcast address. Unlike {@link #usable}, the bitmap profile's cap plays no
+         * part.
+         */
+        boolean holds(IpAddress address) {
+            return cidr.indexOf(address) != -1;
+        }
+
         boolean full() {
             return allocated == size;
         }
@@ -318,7 +328,7 @@ public final class ServiceCidrSet {
             }
             long count = 0;
             for (IpAddress address : allocations.subMap(entry.cidr.network(), true, entry.last, true).keySet()) {
-                if (!inReadyCidr(address)) {
+                if (entry.holds(address) && !inReadyCidr(address)) {
                     count++;
                 }
             }
@@ -331,7 +341,7 @@ public final class ServiceCidrSet {
 
     private boolean inReadyCidr(IpAddress address) {
         for (Entry e : entries.values()) {
-            if (e.ready && e.cidr.contains(address)) {
+            if (e.ready && e.holds(address)) {
                 return true;
             }
         }
@@ -697,7 +707,7 @@ public final class ServiceCidrSet {
                         released.add(e.status());
                     }
                 }
-                if (!e.ready && !inReady && e.cidr.contains(a) && --e.soleDependents == 0) {
+                if (!e.ready && !inReady && e.holds(a) && --e.soleDependents == 0) {
                     it.remove();
                 }
             }

@@ -391,6 +391,143 @@ class ServiceCidrSetTest {
         return picked;
     }
 
+    @Test
+    void anAddressLiesInACidrOnlyWhereItIsUsableThere() {
+        // As Kubernetes' servicecidr.PrefixContainsIP: 10.0.0.15, the /28's broadcast address, is
+        // not in the /28, so it depends on the /24 alone.
+        ServiceCidrSet set = sequential("10.0.0.0/24", "10.0.0.0/28");
+        set.allocate(ip("10.0.0.15"), WEB);
+        assertThat(set.remove(cidr("10.0.0.0/24"))).isFalse();
+        assertThat(status(set, "10.0.0.0/24").ready()).isFalse();
+        set.release(ip("10.0.0.15"));
+        assertThat(set.status(cidr("10.0.0.0/24"))).isEmpty();
+    }
+
+    @Test
+    void theClassExampleRuns() {
+        ServiceCidrSet set = ServiceCidrSet.create(ServiceCidr.parse("10.96.0.0/24"));
+        Owner web = new Owner("default", "web");
+        set.allocate(IpAddress.parse("10.96.0.10"), web);
+        set.add(ServiceCidr.parse("10.97.0.0/24"));
+        IpAddress next = set.allocateNext(IpFamily.IPV4, web);
+        assertThat(cidr("10.97.0.0/24").contains(next)).isTrue();
+        assertThat(set.remove(ServiceCidr.parse("10.96.0.0/24"))).isFalse();
+        assertThat(set.status(ServiceCidr.parse("10.96.0.0/24")).orElseThrow().ready()).isFalse();
+        set.release(IpAddress.parse("10.96.0.10"));
+        assertThat(set.cidrs().size() == 1 && set.addressesOf(web).equals(List.of(next))).isTrue();
+    }
+
+    // ---- metrics -----------------------------------------------------------------------------------
+
+    /** Records the events as text. */
+    private static final class Recording implements AllocationMetrics {
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public synchronized void addressAllocated(ServiceCidr cidr, Scope scope, long allocated, long available,
+                long nanos) {
+            assertThat(nanos).isNotNegative();
+            events.add("allocated " + cidr + " " + scope.label() + " " + allocated + "/" + available);
+        }
+
+        @Override
+        public synchronized void addressAllocationFailed(ServiceCidr cidr, Scope scope) {
+            events.add("failed " + cidr + " " + scope.label());
+        }
+
+        @Override
+        public synchronized void addressReleased(ServiceCidr cidr, long allocated, long available) {
+            events.add("released " + cidr + " " + allocated + "/" + available);
+        }
+    }
+
+    @Test
+    void metricsNameTheCidrThatAllocatedRefusedOrReleased() {
+        Recording metrics = new Recording();
+        ServiceCidrSet set = ServiceCidrSet.builder().scanStrategy(ScanStrategy.SEQUENTIAL).metrics(metrics)
+                .add(cidr("10.0.0.0/30")).add(cidr("10.0.0.0/24")).build();
+        set.allocate(ip("10.0.0.1"), WEB);          // from the /30, the first that has it; counts in both
+        set.allocate(ip("10.0.0.2"), WEB);          // the /30 is full now
+        assertThat(set.allocateNext(IpFamily.IPV4, WEB)).isEqualTo(ip("10.0.0.17")); // 2/254 < 2/2
+        catchThrowableOfType(IpAlreadyAllocatedException.class, () -> set.allocate(ip("10.0.0.1"), DB));
+        set.release(ip("10.0.0.1"));
+        assertThat(metrics.events).containsExactly(
+                "allocated 10.0.0.0/30 static 1/1",
+                "allocated 10.0.0.0/30 static 2/0",
+                "allocated 10.0.0.0/24 dynamic 3/251",
+                "failed 10.0.0.0/30 static",
+                "released 10.0.0.0/30 1/1",
+                "released 10.0.0.0/24 2/252");
+        metrics.events.clear();
+        // Every CIDR that refuses counts its own error; an address in no CIDR counts none.
+        ServiceCidrSet full = ServiceCidrSet.builder().metrics(metrics).add(cidr("10.1.0.0/31"))
+                .add(cidr("10.2.0.0/32")).build();
+        catchThrowableOfType(RangeFullException.class, () -> full.allocateNext(IpFamily.IPV4, WEB));
+        catchThrowableOfType(IpNotInAnyCidrException.class, () -> full.allocate(ip("10.3.0.1"), WEB));
+        catchThrowableOfType(RangeFullException.class, () -> full.checkAllocateNext(IpFamily.IPV4));
+        assertThat(metrics.events).containsExactly("failed 10.1.0.0/31 dynamic", "failed 10.2.0.0/32 dynamic");
+    }
+
+    // ---- snapshots ---------------------------------------------------------------------------------
+
+    @Test
+    void aSnapshotHoldsEveryAddressUsableInTheCidrAndARestoreMergesThemWithoutOwners() {
+        ServiceCidrSet set = sequential("10.0.0.0/24", "10.0.0.0/28");
+        set.allocate(ip("10.0.0.5"), WEB);   // in both
+        set.allocate(ip("10.0.0.20"), WEB);  // the /24 only
+        RangeAllocation small = set.snapshot(cidr("10.0.0.0/28"));
+        RangeAllocation large = set.snapshot(cidr("10.0.0.0/24"));
+        assertThat(small.range()).isEqualTo("10.0.0.0/28");
+        ClusterIpAllocator check = ClusterIpAllocator.fromSnapshot(large);
+        assertThat(check.allocatedAddresses()).containsExactly(ip("10.0.0.5"), ip("10.0.0.20"));
+        assertThat(ClusterIpAllocator.fromSnapshot(small).allocatedAddresses()).containsExactly(ip("10.0.0.5"));
+
+        ServiceCidrSet other = sequential("10.0.0.0/28", "10.0.0.0/24");
+        other.allocate(ip("10.0.0.20"), DB);
+        other.restore(large);
+        assertThat(other.owner(ip("10.0.0.20"))).contains(DB);      // kept
+        assertThat(other.owner(ip("10.0.0.5"))).isEmpty();          // restored, no owner
+        assertThat(other.isAllocated(ip("10.0.0.5"))).isTrue();
+        assertThat(other.allocations()).containsEntry(ip("10.0.0.5"), Optional.empty());
+        assertThat(status(other, "10.0.0.0/28").allocated()).isEqualTo(1);
+        assertThat(status(other, "10.0.0.0/24").allocated()).isEqualTo(2);
+        assertThat(other.addressesOf(DB)).containsExactly(ip("10.0.0.20"));
+        assertThat(other.release(ip("10.0.0.5"))).isTrue();
+        assertThat(other.used()).isEqualTo(1);
+    }
+
+    @Test
+    void aRefusedRestoreChangesNothing() {
+        ServiceCidrSet set = sequential("10.0.0.0/28");
+        set.allocate(ip("10.0.0.5"), WEB);
+        IllegalArgumentException foreign = refusedUnchanged(set, IllegalArgumentException.class,
+                () -> set.restore(new RangeAllocation("10.9.0.0/28", new byte[] {1})));
+        assertThat(foreign).hasMessage("cannot restore a RangeAllocation of 10.9.0.0/28: it is not a CIDR of the set");
+        IllegalArgumentException malformed = refusedUnchanged(set, IllegalArgumentException.class,
+                () -> set.restore(new RangeAllocation("10.0.0.0/33", new byte[] {1})));
+        assertThat(malformed).hasMessageStartingWith("invalid RangeAllocation: ");
+        // Bit 14 is past the 14 usable addresses (indexes 0 to 13) of the /28.
+        refusedUnchanged(set, IllegalArgumentException.class,
+                () -> set.restore(new RangeAllocation("10.0.0.0/28", new byte[] {0x40, 0x01})));
+        IllegalArgumentException missing = refusedUnchanged(set, IllegalArgumentException.class,
+                () -> set.snapshot(cidr("10.9.0.0/28")));
+        assertThat(missing).hasMessage("cannot snapshot 10.9.0.0/28: it is not a CIDR of the set");
+    }
+
+    @Test
+    void aRestoreIntoATerminatingCidrKeepsItTerminatingUntilThoseAreReleased() {
+        ServiceCidrSet set = sequential("10.0.0.0/28", "10.1.0.0/28");
+        set.allocate(ip("10.0.0.5"), WEB);
+        RangeAllocation saved = new RangeAllocation("10.0.0.0/28", new byte[] {0x18}); // .4 and .5
+        assertThat(set.remove(cidr("10.0.0.0/28"))).isFalse();
+        set.restore(saved);
+        assertThat(status(set, "10.0.0.0/28").allocated()).isEqualTo(2);
+        set.release(ip("10.0.0.5"));
+        assertThat(set.status(cidr("10.0.0.0/28"))).isPresent();
+        set.release(ip("10.0.0.4"));
+        assertThat(set.status(cidr("10.0.0.0/28"))).isEmpty();
+    }
+
     // ---- construction ------------------------------------------------------------------------------
 
     @Test
