@@ -446,7 +446,8 @@ public final class ServiceCidrSet {
     public IpAddress allocateNext(IpFamily family, Owner owner) {
         Objects.requireNonNull(family, "family");
         Objects.requireNonNull(owner, "owner");
-        long start = System.nanoTime();
+        boolean measure = metrics != AllocationMetrics.NONE;
+        long start = measure ? System.nanoTime() : 0;
         List<ServiceCidr> refused = null;
         Entry from = null;
         IpAddress address = null;
@@ -470,7 +471,7 @@ public final class ServiceCidrSet {
             }
             if (from != null) {
                 entry(from, address, Optional.of(owner));
-                if (metrics != AllocationMetrics.NONE) {
+                if (measure) {
                     allocated = from.allocator.used();
                     available = Math.max(0, from.allocator.free());
                 }
@@ -488,7 +489,9 @@ public final class ServiceCidrSet {
         if (from == null) {
             throw new RangeFullException(full);
         }
-        metrics.addressAllocated(from.cidr, Scope.DYNAMIC, allocated, available, System.nanoTime() - start);
+        if (measure) {
+            metrics.addressAllocated(from.cidr, Scope.DYNAMIC, allocated, available, System.nanoTime() - start);
+        }
         return address;
     }
 
@@ -597,7 +600,8 @@ public final class ServiceCidrSet {
     public void allocate(IpAddress address, Owner owner) {
         Objects.requireNonNull(owner, "owner");
         IpAddress a = normalize(address);
-        long start = System.nanoTime();
+        boolean measure = metrics != AllocationMetrics.NONE;
+        long start = measure ? System.nanoTime() : 0;
         ServiceCidr from;
         boolean taken = false;
         long allocated = 0;
@@ -614,7 +618,7 @@ public final class ServiceCidrSet {
             } else {
                 entry.allocator.tryAllocate(a);
                 entry(entry, a, Optional.of(owner));
-                if (metrics != AllocationMetrics.NONE) {
+                if (measure) {
                     allocated = entry.allocator.used();
                     available = Math.max(0, entry.allocator.free());
                 }
@@ -626,7 +630,9 @@ public final class ServiceCidrSet {
             metrics.addressAllocationFailed(from, Scope.STATIC);
             throw new IpAlreadyAllocatedException(a, from);
         }
-        metrics.addressAllocated(from, Scope.STATIC, allocated, available, System.nanoTime() - start);
+        if (measure) {
+            metrics.addressAllocated(from, Scope.STATIC, allocated, available, System.nanoTime() - start);
+        }
     }
 
     /** The first ready CIDR, in the order of addition, that has the address as a usable one. */
