@@ -60,6 +60,27 @@ import java.util.random.RandomGenerator;
  * assert set.cidrs().size() == 1 && set.addressesOf(web).equals(List.of(next));
  * }</pre>
  *
+ * <p>An address <em>lies in</em> a CIDR, for the removal rule, as Kubernetes' ServiceCIDR
+ * controller counts it ({@code servicecidr.PrefixContainsIP}): inside the block, and neither its
+ * network address nor, in IPv4, its broadcast address.
+ *
+ * <p>Where kube-apiserver and its ServiceCIDR controller behave otherwise, and why:
+ * <ul>
+ *   <li>kube-apiserver tries the ready CIDRs of a family in the order of a Go map, that is at
+ *       random; the default rule here is deterministic and fair (a TODO in kube-apiserver's
+ *       {@code MetaAllocator} asks for one weighted by size); the
+ *       {@link CompatibilityProfile#KUBE_APISERVER_IPADDRESS} profile keeps the random order.</li>
+ *   <li>The controller lets a ServiceCIDR go when another ServiceCIDR, even one being deleted
+ *       too, holds each of its addresses; two overlapping ServiceCIDRs deleted together can so
+ *       both go and leave an address in none. Here only a ready CIDR counts, so no allocated
+ *       address is ever left outside every CIDR of the set.</li>
+ *   <li>The controller waits 10 seconds after the deletion before it lets a ServiceCIDR go, so
+ *       that every kube-apiserver has seen it stop allocating; one set has nothing to wait for.</li>
+ *   <li>kube-apiserver's dry run names the network address of some allocator without checking
+ *       that it has room; {@link #checkAllocateNext(IpFamily)} names the CIDR the allocation
+ *       would come from and fails as the allocation would.</li>
+ * </ul>
+ *
  * <p>A failed call throws and leaves the set exactly as it was.
  *
  * <p>This class is thread-safe and every method is atomic (linearizable). Every change, and
@@ -81,7 +102,7 @@ public final class ServiceCidrSet {
      * with one range query, and an index owner -> addresses.
      *
      * A terminating CIDR keeps a count of its "sole dependents": allocated addresses that lie in
-     * it and in no ready CIDR. A release decrements the counts of the terminating CIDRs that
+     * it (Entry.holds) and in no ready CIDR. A release decrements the counts of the terminating CIDRs that
      * contain the address (a loop over the CIDRs, not over the addresses); the counts are
      * recomputed with range queries when the set of ready CIDRs changes (add, remove) or a
      * restore adds addresses. A terminating CIDR whose count reaches zero leaves the set.
@@ -425,7 +446,8 @@ public final class ServiceCidrSet {
     public IpAddress allocateNext(IpFamily family, Owner owner) {
         Objects.requireNonNull(family, "family");
         Objects.requireNonNull(owner, "owner");
-        long start = System.nanoTime();
+        boolean measure = metrics != AllocationMetrics.NONE;
+        long start = measure ? System.nanoTime() : 0;
         List<ServiceCidr> refused = null;
         Entry from = null;
         IpAddress address = null;
@@ -449,7 +471,7 @@ public final class ServiceCidrSet {
             }
             if (from != null) {
                 entry(from, address, Optional.of(owner));
-                if (metrics != AllocationMetrics.NONE) {
+                if (measure) {
                     allocated = from.allocator.used();
                     available = Math.max(0, from.allocator.free());
                 }
@@ -467,7 +489,9 @@ public final class ServiceCidrSet {
         if (from == null) {
             throw new RangeFullException(full);
         }
-        metrics.addressAllocated(from.cidr, Scope.DYNAMIC, allocated, available, System.nanoTime() - start);
+        if (measure) {
+            metrics.addressAllocated(from.cidr, Scope.DYNAMIC, allocated, available, System.nanoTime() - start);
+        }
         return address;
     }
 
@@ -576,7 +600,8 @@ public final class ServiceCidrSet {
     public void allocate(IpAddress address, Owner owner) {
         Objects.requireNonNull(owner, "owner");
         IpAddress a = normalize(address);
-        long start = System.nanoTime();
+        boolean measure = metrics != AllocationMetrics.NONE;
+        long start = measure ? System.nanoTime() : 0;
         ServiceCidr from;
         boolean taken = false;
         long allocated = 0;
@@ -593,7 +618,7 @@ public final class ServiceCidrSet {
             } else {
                 entry.allocator.tryAllocate(a);
                 entry(entry, a, Optional.of(owner));
-                if (metrics != AllocationMetrics.NONE) {
+                if (measure) {
                     allocated = entry.allocator.used();
                     available = Math.max(0, entry.allocator.free());
                 }
@@ -605,7 +630,9 @@ public final class ServiceCidrSet {
             metrics.addressAllocationFailed(from, Scope.STATIC);
             throw new IpAlreadyAllocatedException(a, from);
         }
-        metrics.addressAllocated(from, Scope.STATIC, allocated, available, System.nanoTime() - start);
+        if (measure) {
+            metrics.addressAllocated(from, Scope.STATIC, allocated, available, System.nanoTime() - start);
+        }
     }
 
     /** The first ready CIDR, in the order of addition, that has the address as a usable one. */

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 /** Unit tests of {@link ServiceCidrSet}; every expectation is worked out by hand from the rules. */
@@ -526,6 +528,41 @@ class ServiceCidrSetTest {
         assertThat(set.status(cidr("10.0.0.0/28"))).isPresent();
         set.release(ip("10.0.0.4"));
         assertThat(set.status(cidr("10.0.0.0/28"))).isEmpty();
+    }
+
+    @Test
+    void theIpAddressProfileSkipsAFullCidrWhateverTheOrder() {
+        for (long seed = 0; seed < 8; seed++) {
+            ServiceCidrSet set = ServiceCidrSet.builder().profile(CompatibilityProfile.KUBE_APISERVER_IPADDRESS)
+                    .seed(seed).add(cidr("10.0.0.0/30")).add(cidr("10.1.0.0/24")).build();
+            set.allocate(ip("10.0.0.1"), WEB);
+            set.allocate(ip("10.0.0.2"), WEB);
+            for (int i = 0; i < 5; i++) {
+                assertThat(cidr("10.1.0.0/24").contains(set.allocateNext(IpFamily.IPV4, WEB))).isTrue();
+            }
+            // The dry run draws nothing and names the first that is not full.
+            assertThat(set.checkAllocateNext(IpFamily.IPV4)).isEqualTo(ip("10.1.0.0"));
+        }
+    }
+
+    @Test
+    void aGivenRandomSourceDrivesTheOrderAndTheScans() {
+        List<IpAddress> first = allocations(new SplittableRandom(7));
+        assertThat(allocations(new SplittableRandom(7))).isEqualTo(first);
+        assertThatThrownBy(() -> ServiceCidrSet.builder().seed(1).random(new SplittableRandom(1)))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> ServiceCidrSet.builder().random(new SplittableRandom(1)).seed(1))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    private static List<IpAddress> allocations(RandomGenerator random) {
+        ServiceCidrSet set = ServiceCidrSet.builder().profile(CompatibilityProfile.KUBE_APISERVER_IPADDRESS)
+                .random(random).add(cidr("10.0.0.0/24")).add(cidr("10.1.0.0/24")).add(cidr("10.2.0.0/24")).build();
+        List<IpAddress> got = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            got.add(set.allocateNext(IpFamily.IPV4, WEB));
+        }
+        return got;
     }
 
     // ---- construction ------------------------------------------------------------------------------
