@@ -466,19 +466,18 @@ public final class ServiceCidrSet {
         try {
             List<Entry> order = order(family, true);
             for (Entry entry : order) {
-                try {
+                if (!entry.full()) { // the counts are exact: no exception to learn what they say
                     address = entry.allocator.allocateNext();
                     from = entry;
                     break;
-                } catch (RangeFullException e) {
-                    if (refused == null) {
-                        refused = new ArrayList<>(order.size());
-                    }
-                    refused.add(entry.cidr);
                 }
+                if (refused == null) {
+                    refused = new ArrayList<>(order.size());
+                }
+                refused.add(entry.cidr);
             }
             if (from != null) {
-                entry(from, address, Optional.of(owner));
+                mark(from, address, Optional.of(owner));
                 if (measure) {
                     allocated = from.allocator.used();
                     available = Math.max(0, from.allocator.free());
@@ -507,7 +506,7 @@ public final class ServiceCidrSet {
      * Records a new allocation, already marked in {@code from}'s allocator: marks it in every
      * other CIDR that has it as a usable address, and in the maps.
      */
-    private void entry(Entry from, IpAddress address, Optional<Owner> owner) {
+    private void mark(Entry from, IpAddress address, Optional<Owner> owner) {
         from.allocated++;
         for (Entry e : entries.values()) {
             if (e != from && e.usable(address)) {
@@ -625,7 +624,7 @@ public final class ServiceCidrSet {
                 taken = true;
             } else {
                 entry.allocator.tryAllocate(a);
-                entry(entry, a, Optional.of(owner));
+                mark(entry, a, Optional.of(owner));
                 if (measure) {
                     allocated = entry.allocator.used();
                     available = Math.max(0, entry.allocator.free());
@@ -944,7 +943,7 @@ public final class ServiceCidrSet {
                     continue;
                 }
                 entry.allocator.tryAllocate(address);
-                entry(entry, address, Optional.empty());
+                mark(entry, address, Optional.empty());
                 added = true;
             }
             if (added && !entry.ready) {
