@@ -81,6 +81,14 @@ import java.util.random.RandomGenerator;
  *       would come from and fails as the allocation would.</li>
  * </ul>
  *
+ * <p>The {@link AllocationMetrics} listener of {@link Builder#metrics} hears, as kube-apiserver's
+ * per-CIDR allocators report them: {@code addressAllocated} for the CIDR an address was taken
+ * from (scope {@code static} for {@code allocate}, {@code dynamic} for {@code allocateNext});
+ * {@code addressAllocationFailed} for each CIDR that refused (each full CIDR that
+ * {@code allocateNext} tried, the CIDR that holds an address already taken; none when no ready
+ * CIDR holds the address); and {@code addressReleased} for every CIDR whose count a release
+ * lowered. The dry runs report nothing.
+ *
  * <p>A failed call throws and leaves the set exactly as it was.
  *
  * <p>This class is thread-safe and every method is atomic (linearizable). Every change, and
@@ -102,13 +110,13 @@ public final class ServiceCidrSet {
      * with one range query, and an index owner -> addresses.
      *
      * A terminating CIDR keeps a count of its "sole dependents": allocated addresses that lie in
-     * it (Entry.holds) and in no ready CIDR. A release decrements the counts of the terminating CIDRs that
-     * contain the address (a loop over the CIDRs, not over the addresses); the counts are
+     * it (Entry.holds) and in no ready CIDR. A release decrements the counts of the terminating
+     * CIDRs that hold the address (a loop over the CIDRs, not over the addresses); the counts are
      * recomputed with range queries when the set of ready CIDRs changes (add, remove) or a
      * restore adds addresses. A terminating CIDR whose count reaches zero leaves the set.
      */
 
-    /** The rule to pick a CIDR when the IPv6 block is capped, as ClusterIpAllocator caps it. */
+    /** kube-apiserver's bitmap allocator caps an IPv6 block at this many addresses, as ClusterIpAllocator does. */
     private static final long BITMAP_BLOCK_CAP = 1L << 16;
 
     private final CompatibilityProfile profile;
@@ -458,19 +466,18 @@ public final class ServiceCidrSet {
         try {
             List<Entry> order = order(family, true);
             for (Entry entry : order) {
-                try {
+                if (!entry.full()) { // the counts are exact: no exception to learn what they say
                     address = entry.allocator.allocateNext();
                     from = entry;
                     break;
-                } catch (RangeFullException e) {
-                    if (refused == null) {
-                        refused = new ArrayList<>(order.size());
-                    }
-                    refused.add(entry.cidr);
                 }
+                if (refused == null) {
+                    refused = new ArrayList<>(order.size());
+                }
+                refused.add(entry.cidr);
             }
             if (from != null) {
-                entry(from, address, Optional.of(owner));
+                mark(from, address, Optional.of(owner));
                 if (measure) {
                     allocated = from.allocator.used();
                     available = Math.max(0, from.allocator.free());
@@ -499,7 +506,7 @@ public final class ServiceCidrSet {
      * Records a new allocation, already marked in {@code from}'s allocator: marks it in every
      * other CIDR that has it as a usable address, and in the maps.
      */
-    private void entry(Entry from, IpAddress address, Optional<Owner> owner) {
+    private void mark(Entry from, IpAddress address, Optional<Owner> owner) {
         from.allocated++;
         for (Entry e : entries.values()) {
             if (e != from && e.usable(address)) {
@@ -617,7 +624,7 @@ public final class ServiceCidrSet {
                 taken = true;
             } else {
                 entry.allocator.tryAllocate(a);
-                entry(entry, a, Optional.of(owner));
+                mark(entry, a, Optional.of(owner));
                 if (measure) {
                     allocated = entry.allocator.used();
                     available = Math.max(0, entry.allocator.free());
@@ -936,7 +943,7 @@ public final class ServiceCidrSet {
                     continue;
                 }
                 entry.allocator.tryAllocate(address);
-                entry(entry, address, Optional.empty());
+                mark(entry, address, Optional.empty());
                 added = true;
             }
             if (added && !entry.ready) {
