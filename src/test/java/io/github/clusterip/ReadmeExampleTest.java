@@ -62,6 +62,34 @@ class ReadmeExampleTest {
                 "restored 2 ports, 1 of them static, from " + ((port - 30000) / 8 + 1) + " bytes");
     }
 
+    @Test
+    void readmeServiceExampleCompilesAndRuns(@TempDir Path dir) throws Throwable {
+        String readme = Files.readString(Paths.get("README.md"), StandardCharsets.UTF_8);
+        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        String source = null;
+        while (block.find()) {
+            if (block.group(1).contains("public class ServiceExample")) {
+                assertThat(source).as("README.md has one ```java block with public class ServiceExample").isNull();
+                source = block.group(1);
+            }
+        }
+        assertThat(source).as("README.md has a ```java block with public class ServiceExample").isNotNull();
+        Matcher printed = Pattern.compile("public class ServiceExample.*?It prints:\\n\\n```text\\n(.*?)```",
+                Pattern.DOTALL).matcher(readme);
+        assertThat(printed.find()).as("README.md shows what ServiceExample prints").isTrue();
+
+        JavaSnippet.compile(dir, "ServiceExample", source);
+        List<String> lines = JavaSnippet.runMain(dir, "ServiceExample");
+
+        assertThat(lines).containsExactly(
+                "families [IPV4, IPV6], 2 cluster IPs, NodePort in range: true",
+                "http kept its NodePort: true, NodePorts held: 2",
+                "Service \"dns-copy\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.96.0.10\"}: "
+                        + "failed to allocate IP 10.96.0.10: provided IP is already allocated",
+                "after delete: 1 address, 0 NodePorts");
+        assertThat(printed.group(1).lines().toList()).as("the README shows what the example prints").isEqualTo(lines);
+    }
+
     /**
      * What the NodePort example's allocateNext() must hand out, worked out without the allocator:
      * a seeded allocator draws its random start from a SplittableRandom of that seed, uniform over
