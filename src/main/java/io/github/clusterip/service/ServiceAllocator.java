@@ -36,7 +36,8 @@ import java.util.TreeMap;
  * as kube-apiserver runs it: {@code ValidateServiceClusterIPsRelatedFields} (which
  * {@code alloc.go} calls itself), the change of a cluster IP on update ({@code may not change once
  * set}), the change of a health-check NodePort ({@code field is immutable}), NodePorts on a
- * ClusterIP Service and the family fields of an ExternalName Service ({@code Forbidden}). Every other
+ * ClusterIP Service and the family fields of an ExternalName Service ({@code Forbidden}), and a
+ * headless NodePort or LoadBalancer Service ({@code may not be set to 'None'}). Every other
  * field check (names, port numbers being unique, selectors, and so on) is the caller's.
  *
  * <p>The set's and the port allocator's own methods stay usable, for instance to restore a
@@ -717,6 +718,11 @@ public final class ServiceAllocator implements ServiceOperations {
     /** The part of validation.go's Service validation that allocation depends on. */
     private static void validate(Draft svc, Draft old) {
         List<FieldError> errs = new ArrayList<>();
+        if ((svc.type == ServiceType.NODE_PORT || svc.type == ServiceType.LOAD_BALANCER) && svc.isHeadless()) {
+            // validation.go ValidateService: a headless Service has no address to forward NodePorts to
+            errs.add(FieldError.invalid("spec.clusterIPs[0]", FieldError.str(ServiceSpec.NONE),
+                    "may not be set to 'None' for " + svc.type.kubeName() + " services"));
+        }
         if (svc.type == ServiceType.EXTERNAL_NAME) {
             if (!svc.clusterIps.isEmpty()) {
                 errs.add(FieldError.forbidden("spec.clusterIPs", "may not be set for ExternalName services"));
