@@ -700,4 +700,305 @@ class KubernetesServiceTablesTest {
         alloc.delete(svc.owner());
         assertThat(state()).isEqualTo(before);
     }
+
+    // ------------------------------------------------------------------ TestCreateInvalidClusterIPInputs
+
+    /**
+     * TestCreateInvalidClusterIPInputs (storage_test.go): the error of each bad input contains the
+     * Go case's substrings. Cluster families, cluster IPs ("-" for none), families ("-" for none),
+     * policy ("-" for unset), then the expected substrings separated by "|".
+     */
+    static Stream<Arguments> createInvalidClusterIPInputs() {
+        return Stream.of(
+                Arguments.of("requiredual_ipFamilyPolicy_on_singlestack", "v4", "-", "-", "RequireDualStack",
+                        "cluster is not configured for dual-stack"),
+                Arguments.of("wrong_ipFamily", "v4", "-", "v6", "-", "not configured on this cluster"),
+                Arguments.of("too_many_ipFamilies_on_singlestack", "v4", "-", "v4,v6", "-",
+                        "when multiple IP families are specified"),
+                Arguments.of("dup_ipFamily_singlestack", "v4", "-", "v4,v4", "-", "Duplicate value"),
+                Arguments.of("dup_ipFamily_dualstack", "v4v6", "-", "v4,v6,v6", "-", "Duplicate value"),
+                Arguments.of("bad_IP", "v4", "garbage", "-", "-", "must be a valid IP"),
+                Arguments.of("IP_wrong_family", "v4", "2000::1", "-", "-", "not configured on this cluster"),
+                Arguments.of("IP_doesnt_match_family", "v4", "2000::1", "v4", "-", "expected an IPv4 value as indicated"),
+                Arguments.of("too_many_IPs_singlestack", "v4", "10.0.0.1,10.0.0.2", "-", "-",
+                        "no more than one IP for each IP family"),
+                Arguments.of("too_many_IPs_dualstack", "v4v6", "10.0.0.1,2000::1,10.0.0.2", "-", "-",
+                        "only hold up to 2 values"),
+                Arguments.of("dup_IPs", "v4", "10.0.0.1,10.0.0.1", "-", "-", "no more than one IP for each IP family"),
+                // Go also expects "must be empty when" there, about its separate clusterIP field,
+                // which ServiceSpec does not have: only the clusterIPs half is ported.
+                Arguments.of("empty_IP", "v4", "", "-", "-", "must be a valid IP"),
+                Arguments.of("None_IP_1", "v4", "10.0.0.1,None", "-", "-", "must be a valid IP"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void createInvalidClusterIPInputs(String name, String cluster, String ips, String fams, String policy, String expect) {
+        newStorage(families(cluster));
+        ServiceSpec.Builder b = makeService("foo");
+        if (!ips.equals("-")) {
+            b.clusterIPs(List.of(ips.split(",", -1)));
+        }
+        if (!fams.equals("-")) {
+            b.ipFamilies(Stream.of(fams.split(",")).map(KubernetesServiceTablesTest::families).map(l -> l.get(0)).toList());
+        }
+        if (!policy.equals("-")) {
+            b.ipFamilyPolicy(policy(policy).orElseThrow());
+        }
+        ServiceSpec svc = b.build();
+        State before = state();
+        for (ServiceOperations ops : List.of(alloc.dryRun(), alloc)) {
+            Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> ops.create(svc));
+            assertThat(t).isInstanceOf(ServiceInvalidException.class);
+            for (String s : expect.split("\\|")) {
+                assertThat(t.getMessage()).contains(s);
+            }
+            assertThat(state()).isEqualTo(before);
+        }
+    }
+
+    // ------------------------------------------------------------------ TestCreateDeleteReuse
+
+    /** TestCreateDeleteReuse (storage_test.go): a NodePort Service's IPs and ports are free again after delete. */
+    static Stream<Arguments> createDeleteReuse() {
+        return Stream.of(
+                Arguments.of("v4", null, List.of(V4)),
+                Arguments.of("v6", null, List.of(V6)),
+                Arguments.of("v4v6", IpFamilyPolicy.PREFER_DUAL_STACK, List.of(V4, V6)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void createDeleteReuse(String name, IpFamilyPolicy policy, List<IpFamily> fams) {
+        newStorage(List.of(V4, V6));
+        ServiceSpec svc = makeService("foo").type(ServiceType.NODE_PORT).ipFamilyPolicy(policy).ipFamilies(fams).build();
+        ServiceSpec created = alloc.create(svc);
+        // proveClusterIPsAllocated, proveNodePortsAllocated
+        assertThat(created.clusterIpAddresses()).extracting(IpAddress::family).isEqualTo(fams);
+        for (IpAddress ip : created.clusterIpAddresses()) {
+            assertThat(cidrs.owner(ip)).contains(svc.owner());
+        }
+        assertThat(created.nodePorts()).hasSize(1).allSatisfy(p -> assertThat(ports.isAllocated(p)).isTrue());
+
+        alloc.delete(svc.owner());
+        // proveClusterIPsDeallocated, proveNodePortsDeallocated
+        assertThat(cidrs.allocations()).isEmpty();
+        assertThat(ports.allocatedPorts()).isEmpty();
+
+        ServiceSpec svc2 = makeService("foo2").type(ServiceType.NODE_PORT).ipFamilyPolicy(policy).ipFamilies(fams)
+                .clusterIPs(created.clusterIPs()).ports(created.ports()).build();
+        ServiceSpec again = alloc.create(svc2);
+        assertThat(again.clusterIPs()).isEqualTo(created.clusterIPs());
+        assertThat(again.nodePorts()).isEqualTo(created.nodePorts());
+        for (IpAddress ip : again.clusterIpAddresses()) {
+            assertThat(cidrs.owner(ip)).contains(svc2.owner());
+        }
+        assertThat(ports.isAllocated(again.nodePorts().get(0))).isTrue();
+    }
+
+    // ------------------------------------------------------------------ TestCreateInitNodePorts
+
+    private static ServicePort port(String name, int port, Protocol protocol) {
+        return ServicePort.of(name, protocol, port);
+    }
+
+    private static final List<ServicePort> ONE_PORT = List.of(port("", 93, Protocol.TCP));
+    private static final List<ServicePort> P80_Q443 = List.of(port("p", 80, Protocol.TCP), port("q", 443, Protocol.TCP));
+    private static final List<ServicePort> P53_Q53 = List.of(port("p", 53, Protocol.TCP), port("q", 53, Protocol.UDP));
+    private static final List<ServicePort> P93_Q76 = List.of(port("p", 93, Protocol.TCP), port("q", 76, Protocol.UDP));
+
+    /** svctest.SetUniqueNodePorts: port i asks for NodePort 30000 + i. */
+    private static List<ServicePort> unique(List<ServicePort> ports) {
+        List<ServicePort> out = new ArrayList<>();
+        for (int i = 0; i < ports.size(); i++) {
+            out.add(ports.get(i).withNodePort(30000 + i));
+        }
+        return out;
+    }
+
+    /** svctest.SetNodePorts(values...). */
+    private static List<ServicePort> nodePorts(List<ServicePort> ports, int... values) {
+        List<ServicePort> out = new ArrayList<>();
+        for (int i = 0; i < ports.size(); i++) {
+            out.add(ports.get(i).withNodePort(values[i]));
+        }
+        return out;
+    }
+
+    /**
+     * TestCreateInitNodePorts (storage_test.go). The Go cases named "type:ExternalName" build
+     * {@code MakeService("foo")} without SetTypeExternalName, so they are ClusterIP Services; ported
+     * as written. Columns: type, ports, allocateLoadBalancerNodePorts, expectation ("error",
+     * "nodePorts" or "none").
+     */
+    static Stream<Arguments> createInitNodePorts() {
+        ServiceType cip = ServiceType.CLUSTER_IP;
+        ServiceType np = ServiceType.NODE_PORT;
+        ServiceType lb = ServiceType.LOAD_BALANCER;
+        return Stream.of(
+                Arguments.of("type:ExternalName", cip, ONE_PORT, true, "none"),
+                Arguments.of("type:ExternalName_with_NodePorts", cip, unique(ONE_PORT), true, "error"),
+                Arguments.of("type:ClusterIP", cip, ONE_PORT, true, "none"),
+                Arguments.of("type:ClusterIP_with_NodePorts", cip, unique(ONE_PORT), true, "error"),
+                Arguments.of("type:NodePort_single_port_unspecified", np, ONE_PORT, true, "nodePorts"),
+                Arguments.of("type:NodePort_single_port_specified", np, unique(ONE_PORT), true, "nodePorts"),
+                Arguments.of("type:NodePort_multiport_unspecified", np, P80_Q443, true, "nodePorts"),
+                Arguments.of("type:NodePort_multiport_specified", np, unique(P80_Q443), true, "nodePorts"),
+                Arguments.of("type:NodePort_multiport_same", np, nodePorts(P80_Q443, 30080, 30080), true, "error"),
+                Arguments.of("type:NodePort_multiport_multiproto_unspecified", np, P53_Q53, true, "nodePorts"),
+                Arguments.of("type:NodePort_multiport_multiproto_specified", np, unique(P53_Q53), true, "nodePorts"),
+                Arguments.of("type:NodePort_multiport_multiproto_same", np, nodePorts(P53_Q53, 30053, 30053), true, "nodePorts"),
+                Arguments.of("type:NodePort_multiport_multiproto_conflict", np, nodePorts(P93_Q76, 30093, 30093), true, "error"),
+                Arguments.of("type:LoadBalancer_single_port_unspecified:on_alloc:false", lb, ONE_PORT, false, "none"),
+                Arguments.of("type:LoadBalancer_single_port_unspecified:on_alloc:true", lb, ONE_PORT, true, "nodePorts"),
+                Arguments.of("type:LoadBalancer_single_port_specified:on_alloc:false", lb, unique(ONE_PORT), false, "nodePorts"),
+                Arguments.of("type:LoadBalancer_single_port_specified:on_alloc:true", lb, unique(ONE_PORT), true, "nodePorts"),
+                Arguments.of("type:LoadBalancer_multiport_unspecified:on_alloc:false", lb, P80_Q443, false, "none"),
+                Arguments.of("type:LoadBalancer_multiport_unspecified:on_alloc:true", lb, P80_Q443, true, "nodePorts"),
+                Arguments.of("type:LoadBalancer_multiport_specified:on_alloc:false", lb, unique(P80_Q443), false, "nodePorts"),
+                Arguments.of("type:LoadBalancer_multiport_specified:on_alloc:true", lb, unique(P80_Q443), true, "nodePorts"),
+                Arguments.of("type:LoadBalancer_multiport_same", lb, nodePorts(P80_Q443, 30080, 30080), true, "error"),
+                Arguments.of("type:LoadBalancer_multiport_multiproto_unspecified", lb, P53_Q53, true, "nodePorts"),
+                Arguments.of("type:LoadBalancer_multiport_multiproto_specified", lb, unique(P53_Q53), true, "nodePorts"),
+                Arguments.of("type:LoadBalancer_multiport_multiproto_same", lb, nodePorts(P53_Q53, 30053, 30053), true, "nodePorts"),
+                Arguments.of("type:LoadBalancer_multiport_multiproto_conflict", lb, nodePorts(P93_Q76, 30093, 30093), true, "error"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void createInitNodePorts(String name, ServiceType type, List<ServicePort> svcPorts, boolean onAlloc, String expect) {
+        newStorage(List.of(V4));
+        ServiceSpec svc = makeService("foo").type(type).ports(svcPorts).allocateLoadBalancerNodePorts(onAlloc).build();
+        State before = state();
+        if (expect.equals("error")) {
+            assertThatThrownBy(() -> alloc.dryRun().create(svc)).isInstanceOf(ServiceException.class);
+            assertThat(state()).isEqualTo(before);
+            assertThatThrownBy(() -> alloc.create(svc)).isInstanceOf(ServiceException.class);
+            assertThat(state()).isEqualTo(before);
+            return;
+        }
+        ServiceSpec created = alloc.create(svc);
+        List<ServicePort> got = created.ports();
+        if (expect.equals("none")) {
+            assertThat(got).allSatisfy(p -> assertThat(p.nodePort()).isZero());
+            assertThat(ports.allocatedPorts()).isEmpty();
+            return;
+        }
+        // every port has a NodePort, allocated; the requested ones as requested; the others unique
+        // except for the same port number under another protocol
+        assertThat(got).allSatisfy(p -> assertThat(p.nodePort()).isNotZero());
+        for (ServicePort p : got) {
+            assertThat(ports.isAllocated(p.nodePort())).isTrue();
+        }
+        Map<Integer, Integer> seen = new java.util.HashMap<>();
+        for (int i = 0; i < got.size(); i++) {
+            if (svcPorts.get(i).nodePort() != 0) {
+                assertThat(got.get(i).nodePort()).isEqualTo(svcPorts.get(i).nodePort());
+                continue;
+            }
+            Integer prev = seen.put(got.get(i).nodePort(), got.get(i).port());
+            assertThat(prev == null || prev == got.get(i).port()).as("unique NodePort of port %d", i).isTrue();
+        }
+    }
+
+    // ------------------------------------------------------------------ TestCreateSkipsAllocationsForHeadless
+
+    /** TestCreateSkipsAllocationsForHeadless (storage_test.go): clusterIP None takes nothing; NodePort and LoadBalancer may not be headless. */
+    static Stream<Arguments> createSkipsAllocationsForHeadless() {
+        return Stream.of(
+                Arguments.of("singlestack:v4", List.of(V4), ServiceType.CLUSTER_IP, false),
+                Arguments.of("singlestack:v6", List.of(V6), ServiceType.CLUSTER_IP, false),
+                Arguments.of("dualstack:v4v6", List.of(V4, V6), ServiceType.CLUSTER_IP, false),
+                Arguments.of("dualstack:v6v4", List.of(V6, V4), ServiceType.CLUSTER_IP, false),
+                Arguments.of("singlestack:v4_type:NodePort", List.of(V4), ServiceType.NODE_PORT, true),
+                Arguments.of("singlestack:v6_type:LoadBalancer", List.of(V6), ServiceType.LOAD_BALANCER, true));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void createSkipsAllocationsForHeadless(String name, List<IpFamily> cluster, ServiceType type, boolean expectError) {
+        newStorage(cluster);
+        ServiceSpec svc = makeService("foo").type(type).clusterIP(ServiceSpec.NONE).build();
+        State before = state();
+        if (expectError) {
+            // the text of validation.go ValidateService
+            String message = "Service \"foo\" is invalid: spec.clusterIPs[0]: Invalid value: \"None\": may not be set to 'None' for "
+                    + type.kubeName() + " services";
+            assertThatThrownBy(() -> alloc.dryRun().create(svc)).isInstanceOf(ServiceInvalidException.class).hasMessage(message);
+            assertThatThrownBy(() -> alloc.create(svc)).isInstanceOf(ServiceInvalidException.class).hasMessage(message);
+            assertThat(state()).isEqualTo(before);
+            return;
+        }
+        ServiceSpec created = alloc.create(svc);
+        assertThat(created.clusterIPs()).containsExactly(ServiceSpec.NONE);
+        assertThat(cidrs.allocations()).isEmpty();
+        assertThat(ports.allocatedPorts()).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ TestCreateDryRun
+
+    /** TestCreateDryRun (storage_test.go): a dry-run create returns valid addresses and takes nothing. */
+    static Stream<Arguments> createDryRun() {
+        ServiceType cip = ServiceType.CLUSTER_IP;
+        return Stream.of(
+                Arguments.of("singlestack:v4_clusterip:unset", List.of(V4), cip, null, List.of(), ONE_PORT),
+                Arguments.of("singlestack:v4_clusterip:set", List.of(V4), cip, null, List.of("10.0.0.1"), ONE_PORT),
+                Arguments.of("singlestack:v6_clusterip:unset", List.of(V6), cip, null, List.of(), ONE_PORT),
+                Arguments.of("singlestack:v6_clusterip:set", List.of(V6), cip, null, List.of("2000::1"), ONE_PORT),
+                Arguments.of("dualstack:v4v6_clusterip:unset", List.of(V4, V6), cip, IpFamilyPolicy.PREFER_DUAL_STACK,
+                        List.of(), ONE_PORT),
+                Arguments.of("dualstack:v4v6_clusterip:set", List.of(V4, V6), cip, IpFamilyPolicy.PREFER_DUAL_STACK,
+                        List.of("10.0.0.1", "2000::1"), ONE_PORT),
+                Arguments.of("singlestack:v4_type:NodePort_nodeport:unset", List.of(V4), ServiceType.NODE_PORT, null,
+                        List.of(), ONE_PORT),
+                Arguments.of("singlestack:v4_type:LoadBalancer_nodePort:set", List.of(V4), ServiceType.LOAD_BALANCER, null,
+                        List.of(), unique(ONE_PORT)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void createDryRun(String name, List<IpFamily> cluster, ServiceType type, IpFamilyPolicy policy, List<String> ips,
+            List<ServicePort> svcPorts) {
+        newStorage(cluster);
+        ServiceSpec svc = makeService("foo").type(type).ipFamilyPolicy(policy).clusterIPs(ips).ports(svcPorts).build();
+        ServiceSpec created = alloc.dryRun().create(svc);
+        assertThat(created.clusterIPs()).isNotEmpty();
+        for (String ip : created.clusterIPs()) {
+            assertThat(IpAddress.parse(ip)).isNotNull();
+        }
+        if (type != ServiceType.CLUSTER_IP) {
+            assertThat(created.nodePorts()).allSatisfy(p -> assertThat(p).isNotZero());
+        }
+        assertThat(cidrs.allocations()).isEmpty();
+        assertThat(ports.allocatedPorts()).isEmpty();
+        assertThat(alloc.services()).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ TestDeleteDryRun
+
+    /** TestDeleteDryRun (storage_test.go): a dry-run delete of a Local LoadBalancer releases nothing. */
+    static Stream<Arguments> deleteDryRun() {
+        return Stream.of(
+                Arguments.of("v4", null, List.of(V4)),
+                Arguments.of("v4v6", IpFamilyPolicy.REQUIRE_DUAL_STACK, List.of(V4, V6)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void deleteDryRun(String name, IpFamilyPolicy policy, List<IpFamily> fams) {
+        newStorage(fams);
+        ServiceSpec svc = makeService("foo").type(ServiceType.LOAD_BALANCER).ipFamilyPolicy(policy).ipFamilies(fams)
+                .externalTrafficPolicy(ExternalTrafficPolicy.LOCAL).build();
+        ServiceSpec created = alloc.create(svc);
+        assertThat(created.clusterIPs()).hasSize(fams.size());
+        assertThat(created.healthCheckNodePort()).isNotZero();
+        assertThat(ports.isAllocated(created.healthCheckNodePort())).isTrue();
+        assertThat(ports.isAllocated(created.nodePorts().get(0))).isTrue();
+        State before = state();
+        assertThat(alloc.dryRun().delete(svc.owner())).isEqualTo(created);
+        assertThat(state()).isEqualTo(before);
+        alloc.delete(svc.owner());
+        assertThat(cidrs.allocations()).isEmpty();
+        assertThat(ports.allocatedPorts()).isEmpty();
+    }
 }
