@@ -1001,4 +1001,337 @@ class KubernetesServiceTablesTest {
         assertThat(cidrs.allocations()).isEmpty();
         assertThat(ports.allocatedPorts()).isEmpty();
     }
+
+    // ------------------------------------------------------------------ TestUpdateIPsFromSingleStack, TestUpdateIPsFromDualStack
+
+    /**
+     * TestUpdateIPsFromSingleStack (storage_test.go): the cluster, the Go case's name, the Service
+     * created ({@code single}: SingleStack with the primary family's address, {@code headless-single}:
+     * SingleStack headless), then the update's policy, families and cluster IPs ({@code nil}, {@code
+     * single}: the primary family or its address, {@code dual}: both in the cluster's order, {@code
+     * rdual}: both in the other order), and the number of families after it or {@code error}
+     * ({@code inuse}: the secondary address is taken beforehand). The update, as Go's, sends a spec
+     * without the allocated values.
+     */
+    private static final String UPDATE_FROM_SINGLE_STACK = """
+            v4 | single-single | single | single | nil | nil | 1
+            v4 | single-dual | single | require | dual | nil | error
+            v4 | single-dual_policy | single | require | nil | nil | error
+            v4 | single-dual_families | single | nil | dual | nil | error
+            v4v6 | policy:nil_families:nil_ips:nil | single | nil | nil | nil | 1
+            v4v6 | policy:nil_families:nil_ips:single | single | nil | nil | single | 1
+            v4v6 | policy:nil_families:nil_ips:dual | single | nil | nil | dual | error
+            v4v6 | policy:nil_families:single_ips:nil | single | nil | single | nil | 1
+            v4v6 | policy:nil_families:single_ips:single | single | nil | single | single | 1
+            v4v6 | policy:nil_families:single_ips:dual | single | nil | single | dual | error
+            v4v6 | policy:nil_families:dual_ips:nil | single | nil | dual | nil | error
+            v4v6 | policy:nil_families:dual_ips:single | single | nil | dual | single | error
+            v4v6 | policy:nil_families:dual_ips:dual | single | nil | dual | dual | error
+            v4v6 | policy:single_families:nil_ips:nil | single | single | nil | nil | 1
+            v4v6 | policy:single_families:nil_ips:single | single | single | nil | single | 1
+            v4v6 | policy:single_families:nil_ips:dual | single | single | nil | dual | error
+            v4v6 | policy:single_families:single_ips:nil | single | single | single | nil | 1
+            v4v6 | policy:single_families:single_ips:single | single | single | single | single | 1
+            v4v6 | policy:single_families:single_ips:dual | single | single | single | dual | error
+            v4v6 | policy:single_families:dual_ips:nil | single | single | dual | nil | error
+            v4v6 | policy:single_families:dual_ips:single | single | single | dual | single | error
+            v4v6 | policy:single_families:dual_ips:dual | single | single | dual | dual | error
+            v4v6 | policy:prefer_families:nil_ips:nil | single | prefer | nil | nil | 2
+            v4v6 | policy:prefer_families:nil_ips:single | single | prefer | nil | single | 2
+            v4v6 | policy:prefer_families:nil_ips:dual | single | prefer | nil | dual | 2
+            v4v6 | policy:prefer_families:single_ips:nil | single | prefer | single | nil | 2
+            v4v6 | policy:prefer_families:single_ips:single | single | prefer | single | single | 2
+            v4v6 | policy:prefer_families:single_ips:dual | single | prefer | single | dual | 2
+            v4v6 | policy:prefer_families:dual_ips:nil | single | prefer | dual | nil | 2
+            v4v6 | policy:prefer_families:dual_ips:single | single | prefer | dual | single | 2
+            v4v6 | policy:prefer_families:dual_ips:dual | single | prefer | dual | dual | 2
+            v4v6 | policy:require_families:nil_ips:nil | single | require | nil | nil | 2
+            v4v6 | policy:require_families:nil_ips:single | single | require | nil | single | 2
+            v4v6 | policy:require_families:nil_ips:dual | single | require | nil | dual | 2
+            v4v6 | policy:require_families:single_ips:nil | single | require | single | nil | 2
+            v4v6 | policy:require_families:single_ips:single | single | require | single | single | 2
+            v4v6 | policy:require_families:single_ips:dual | single | require | single | dual | 2
+            v4v6 | policy:require_families:dual_ips:nil | single | require | dual | nil | 2
+            v4v6 | policy:require_families:dual_ips:single | single | require | dual | single | 2
+            v4v6 | policy:require_families:dual_ips:dual | single | require | dual | dual | 2
+            v4v6 | single-dual_wrong_order_families | single | require | rdual | nil | error
+            v4v6 | single-dual_wrong_order_ips | single | require | nil | rdual | error
+            v4v6 | single-dual_ip_in_use | single | require | dual | dual | error inuse
+            v6v4 | policy:nil_families:nil_ips:nil | single | nil | nil | nil | 1
+            v6v4 | policy:nil_families:nil_ips:single | single | nil | nil | single | 1
+            v6v4 | policy:nil_families:nil_ips:dual | single | nil | nil | dual | error
+            v6v4 | policy:nil_families:single_ips:nil | single | nil | single | nil | 1
+            v6v4 | policy:nil_families:single_ips:single | single | nil | single | single | 1
+            v6v4 | policy:nil_families:single_ips:dual | single | nil | single | dual | error
+            v6v4 | policy:nil_families:dual_ips:nil | single | nil | dual | nil | error
+            v6v4 | policy:nil_families:dual_ips:single | single | nil | dual | single | error
+            v6v4 | policy:nil_families:dual_ips:dual | single | nil | dual | dual | error
+            v6v4 | policy:single_families:nil_ips:nil | single | single | nil | nil | 1
+            v6v4 | policy:single_families:nil_ips:single | single | single | nil | single | 1
+            v6v4 | policy:single_families:nil_ips:dual | single | single | nil | dual | error
+            v6v4 | policy:single_families:single_ips:nil | single | single | single | nil | 1
+            v6v4 | policy:single_families:single_ips:single | single | single | single | single | 1
+            v6v4 | policy:single_families:single_ips:dual | single | single | single | dual | error
+            v6v4 | policy:single_families:dual_ips:nil | single | single | dual | nil | error
+            v6v4 | policy:single_families:dual_ips:single | single | single | dual | single | error
+            v6v4 | policy:single_families:dual_ips:dual | single | single | dual | dual | error
+            v6v4 | policy:prefer_families:nil_ips:nil | single | prefer | nil | nil | 2
+            v6v4 | policy:prefer_families:nil_ips:single | single | prefer | nil | single | 2
+            v6v4 | policy:prefer_families:nil_ips:dual | single | prefer | nil | dual | 2
+            v6v4 | policy:prefer_families:single_ips:nil | single | prefer | single | nil | 2
+            v6v4 | policy:prefer_families:single_ips:single | single | prefer | single | single | 2
+            v6v4 | policy:prefer_families:single_ips:dual | single | prefer | single | dual | 2
+            v6v4 | policy:prefer_families:dual_ips:nil | single | prefer | dual | nil | 2
+            v6v4 | policy:prefer_families:dual_ips:single | single | prefer | dual | single | 2
+            v6v4 | policy:prefer_families:dual_ips:dual | single | prefer | dual | dual | 2
+            v6v4 | policy:require_families:nil_ips:nil | single | require | nil | nil | 2
+            v6v4 | policy:require_families:nil_ips:single | single | require | nil | single | 2
+            v6v4 | policy:require_families:nil_ips:dual | single | require | nil | dual | 2
+            v6v4 | policy:require_families:single_ips:nil | single | require | single | nil | 2
+            v6v4 | policy:require_families:single_ips:single | single | require | single | single | 2
+            v6v4 | policy:require_families:single_ips:dual | single | require | single | dual | 2
+            v6v4 | policy:require_families:dual_ips:nil | single | require | dual | nil | 2
+            v6v4 | policy:require_families:dual_ips:single | single | require | dual | single | 2
+            v6v4 | policy:require_families:dual_ips:dual | single | require | dual | dual | 2
+            v6v4 | single-dual_wrong_order_families | single | require | rdual | nil | error
+            v6v4 | single-dual_wrong_order_ips | single | require | nil | rdual | error
+            v6v4 | single-dual_ip_in_use | single | require | dual | dual | error inuse
+            v4v6 | headless/policy:nil_families:nil | headless-single | nil | nil | nil | 1
+            v4v6 | headless/policy:nil_families:single | headless-single | nil | single | nil | 1
+            v4v6 | headless/policy:nil_families:dual | headless-single | nil | dual | nil | error
+            v4v6 | headless/policy:single_families:nil | headless-single | single | nil | nil | 1
+            v4v6 | headless/policy:single_families:single | headless-single | single | single | nil | 1
+            v4v6 | headless/policy:single_families:dual | headless-single | single | dual | nil | error
+            v4v6 | headless/policy:prefer_families:nil | headless-single | prefer | nil | nil | 2
+            v4v6 | headless/policy:prefer_families:single | headless-single | prefer | single | nil | 2
+            v4v6 | headless/policy:prefer_families:dual | headless-single | prefer | dual | nil | 2
+            v4v6 | headless/policy:require_families:nil | headless-single | require | nil | nil | 2
+            v4v6 | headless/policy:require_families:single | headless-single | require | single | nil | 2
+            v4v6 | headless/policy:require_families:dual | headless-single | require | dual | nil | 2""";
+
+    /**
+     * TestUpdateIPsFromDualStack (storage_test.go), same columns; {@code dual} creates a
+     * RequireDualStack Service with both addresses, {@code headless-dual} a RequireDualStack
+     * headless one, {@code rsingle} is the secondary family or its address alone.
+     */
+    private static final String UPDATE_FROM_DUAL_STACK = """
+            v4v6 | policy:nil_families:nil_ips:nil | dual | nil | nil | nil | 2
+            v4v6 | policy:nil_families:nil_ips:single | dual | nil | nil | single | error
+            v4v6 | policy:nil_families:nil_ips:dual | dual | nil | nil | dual | 2
+            v4v6 | policy:nil_families:single_ips:nil | dual | nil | single | nil | error
+            v4v6 | policy:nil_families:single_ips:single | dual | nil | single | single | error
+            v4v6 | policy:nil_families:single_ips:dual | dual | nil | single | dual | error
+            v4v6 | policy:nil_families:dual_ips:nil | dual | nil | dual | nil | 2
+            v4v6 | policy:nil_families:dual_ips:single | dual | nil | dual | single | error
+            v4v6 | policy:nil_families:dual_ips:dual | dual | nil | dual | dual | 2
+            v4v6 | policy:single_families:nil_ips:nil | dual | single | nil | nil | 1
+            v4v6 | policy:single_families:nil_ips:single | dual | single | nil | single | 1
+            v4v6 | policy:single_families:nil_ips:dual | dual | single | nil | dual | 1
+            v4v6 | policy:single_families:single_ips:nil | dual | single | single | nil | 1
+            v4v6 | policy:single_families:single_ips:single | dual | single | single | single | 1
+            v4v6 | policy:single_families:single_ips:dual | dual | single | single | dual | 1
+            v4v6 | policy:single_families:dual_ips:nil | dual | single | dual | nil | 1
+            v4v6 | policy:single_families:dual_ips:single | dual | single | dual | single | 1
+            v4v6 | policy:single_families:dual_ips:dual | dual | single | dual | dual | 1
+            v4v6 | policy:prefer_families:nil_ips:nil | dual | prefer | nil | nil | 2
+            v4v6 | policy:prefer_families:nil_ips:single | dual | prefer | nil | single | error
+            v4v6 | policy:prefer_families:nil_ips:dual | dual | prefer | nil | dual | 2
+            v4v6 | policy:prefer_families:single_ips:nil | dual | prefer | single | nil | error
+            v4v6 | policy:prefer_families:single_ips:single | dual | prefer | single | single | error
+            v4v6 | policy:prefer_families:single_ips:dual | dual | prefer | single | dual | error
+            v4v6 | policy:prefer_families:dual_ips:nil | dual | prefer | dual | nil | 2
+            v4v6 | policy:prefer_families:dual_ips:single | dual | prefer | dual | single | error
+            v4v6 | policy:prefer_families:dual_ips:dual | dual | prefer | dual | dual | 2
+            v4v6 | policy:require_families:nil_ips:nil | dual | require | nil | nil | 2
+            v4v6 | policy:require_families:nil_ips:single | dual | require | nil | single | error
+            v4v6 | policy:require_families:nil_ips:dual | dual | require | nil | dual | 2
+            v4v6 | policy:require_families:single_ips:nil | dual | require | single | nil | error
+            v4v6 | policy:require_families:single_ips:single | dual | require | single | single | error
+            v4v6 | policy:require_families:single_ips:dual | dual | require | single | dual | error
+            v4v6 | policy:require_families:dual_ips:nil | dual | require | dual | nil | 2
+            v4v6 | policy:require_families:dual_ips:single | dual | require | dual | single | error
+            v4v6 | policy:require_families:dual_ips:dual | dual | require | dual | dual | 2
+            v4v6 | dual-single_wrong_order_families | dual | single | rsingle | nil | error
+            v4v6 | dual-single_wrong_order_ips | dual | single | nil | rsingle | error
+            v6v4 | policy:nil_families:nil_ips:nil | dual | nil | nil | nil | 2
+            v6v4 | policy:nil_families:nil_ips:single | dual | nil | nil | single | error
+            v6v4 | policy:nil_families:nil_ips:dual | dual | nil | nil | dual | 2
+            v6v4 | policy:nil_families:single_ips:nil | dual | nil | single | nil | error
+            v6v4 | policy:nil_families:single_ips:single | dual | nil | single | single | error
+            v6v4 | policy:nil_families:single_ips:dual | dual | nil | single | dual | error
+            v6v4 | policy:nil_families:dual_ips:nil | dual | nil | dual | nil | 2
+            v6v4 | policy:nil_families:dual_ips:single | dual | nil | dual | single | error
+            v6v4 | policy:nil_families:dual_ips:dual | dual | nil | dual | dual | 2
+            v6v4 | policy:single_families:nil_ips:nil | dual | single | nil | nil | 1
+            v6v4 | policy:single_families:nil_ips:single | dual | single | nil | single | 1
+            v6v4 | policy:single_families:nil_ips:dual | dual | single | nil | dual | 1
+            v6v4 | policy:single_families:single_ips:nil | dual | single | single | nil | 1
+            v6v4 | policy:single_families:single_ips:single | dual | single | single | single | 1
+            v6v4 | policy:single_families:single_ips:dual | dual | single | single | dual | 1
+            v6v4 | policy:single_families:dual_ips:nil | dual | single | dual | nil | 1
+            v6v4 | policy:single_families:dual_ips:single | dual | single | dual | single | 1
+            v6v4 | policy:single_families:dual_ips:dual | dual | single | dual | dual | 1
+            v6v4 | policy:prefer_families:nil_ips:nil | dual | prefer | nil | nil | 2
+            v6v4 | policy:prefer_families:nil_ips:single | dual | prefer | nil | single | error
+            v6v4 | policy:prefer_families:nil_ips:dual | dual | prefer | nil | dual | 2
+            v6v4 | policy:prefer_families:single_ips:nil | dual | prefer | single | nil | error
+            v6v4 | policy:prefer_families:single_ips:single | dual | prefer | single | single | error
+            v6v4 | policy:prefer_families:single_ips:dual | dual | prefer | single | dual | error
+            v6v4 | policy:prefer_families:dual_ips:nil | dual | prefer | dual | nil | 2
+            v6v4 | policy:prefer_families:dual_ips:single | dual | prefer | dual | single | error
+            v6v4 | policy:prefer_families:dual_ips:dual | dual | prefer | dual | dual | 2
+            v6v4 | policy:require_families:nil_ips:nil | dual | require | nil | nil | 2
+            v6v4 | policy:require_families:nil_ips:single | dual | require | nil | single | error
+            v6v4 | policy:require_families:nil_ips:dual | dual | require | nil | dual | 2
+            v6v4 | policy:require_families:single_ips:nil | dual | require | single | nil | error
+            v6v4 | policy:require_families:single_ips:single | dual | require | single | single | error
+            v6v4 | policy:require_families:single_ips:dual | dual | require | single | dual | error
+            v6v4 | policy:require_families:dual_ips:nil | dual | require | dual | nil | 2
+            v6v4 | policy:require_families:dual_ips:single | dual | require | dual | single | error
+            v6v4 | policy:require_families:dual_ips:dual | dual | require | dual | dual | 2
+            v6v4 | dual-single_wrong_order_families | dual | single | rsingle | nil | error
+            v6v4 | dual-single_wrong_order_ips | dual | single | nil | rsingle | error
+            v4v6 | headless/policy:nil_families:nil | headless-dual | nil | nil | nil | 2
+            v4v6 | headless/policy:nil_families:single | headless-dual | nil | single | nil | error
+            v4v6 | headless/policy:nil_families:dual | headless-dual | nil | dual | nil | 2
+            v4v6 | headless/policy:single_families:nil | headless-dual | single | nil | nil | 1
+            v4v6 | headless/policy:single_families:single | headless-dual | single | single | nil | 1
+            v4v6 | headless/policy:single_families:dual | headless-dual | single | dual | nil | 1
+            v4v6 | headless/policy:prefer_families:nil | headless-dual | prefer | nil | nil | 2
+            v4v6 | headless/policy:prefer_families:single | headless-dual | prefer | single | nil | error
+            v4v6 | headless/policy:prefer_families:dual | headless-dual | prefer | dual | nil | 2
+            v4v6 | headless/policy:require_families:nil | headless-dual | require | nil | nil | 2
+            v4v6 | headless/policy:require_families:single | headless-dual | require | single | nil | error
+            v4v6 | headless/policy:require_families:dual | headless-dual | require | dual | nil | 2""";
+
+    static Stream<Arguments> updateIPsFromSingleStack() {
+        return updateCases(UPDATE_FROM_SINGLE_STACK);
+    }
+
+    static Stream<Arguments> updateIPsFromDualStack() {
+        return updateCases(UPDATE_FROM_DUAL_STACK);
+    }
+
+    private static Stream<Arguments> updateCases(String table) {
+        List<Arguments> cases = new ArrayList<>();
+        for (String line : table.lines().toList()) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] c = line.split("\\|");
+            String cluster = c[0].strip();
+            String group = (cluster.length() == 2 ? "singlestack:" : "dualstack:") + cluster;
+            String name = c[1].strip();
+            if (name.startsWith("headless/")) {
+                group = "headless";
+                name = name.substring("headless/".length());
+            }
+            cases.add(Arguments.of(group + "/" + name, cluster, c[2].strip(), c[3].strip(), c[4].strip(), c[5].strip(),
+                    c[6].strip()));
+        }
+        return cases.stream();
+    }
+
+    private static String addressOf(IpFamily family) {
+        return family == V4 ? "10.0.0.1" : "2000::1";
+    }
+
+    private static Optional<IpFamilyPolicy> shortPolicy(String text) {
+        return switch (text) {
+            case "nil" -> Optional.empty();
+            case "single" -> Optional.of(IpFamilyPolicy.SINGLE_STACK);
+            case "prefer" -> Optional.of(IpFamilyPolicy.PREFER_DUAL_STACK);
+            case "require" -> Optional.of(IpFamilyPolicy.REQUIRE_DUAL_STACK);
+            default -> throw new IllegalArgumentException(text);
+        };
+    }
+
+    private static List<IpFamily> pick(String text, IpFamily p, IpFamily s) {
+        return switch (text) {
+            case "nil" -> List.of();
+            case "single" -> List.of(p);
+            case "rsingle" -> List.of(s);
+            case "dual" -> List.of(p, s);
+            case "rdual" -> List.of(s, p);
+            default -> throw new IllegalArgumentException(text);
+        };
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void updateIPsFromSingleStack(String name, String cluster, String create, String policy, String fams, String ips,
+            String expect) {
+        runUpdate(cluster, create, policy, fams, ips, expect);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void updateIPsFromDualStack(String name, String cluster, String create, String policy, String fams, String ips,
+            String expect) {
+        runUpdate(cluster, create, policy, fams, ips, expect);
+    }
+
+    /** helpTestCreateUpdateDeleteWithFamilies: create, update (dry run, then real), delete. */
+    private void runUpdate(String cluster, String create, String policy, String fams, String ips, String expect) {
+        List<IpFamily> clusterFamilies = families(cluster);
+        newStorage(clusterFamilies);
+        IpFamily p = clusterFamilies.get(0);
+        IpFamily s = p == V4 ? V6 : V4;
+
+        ServiceSpec.Builder cb = makeService("foo");
+        switch (create) {
+            case "single" -> cb.ipFamilyPolicy(IpFamilyPolicy.SINGLE_STACK).clusterIPs(List.of(addressOf(p)));
+            case "dual" -> cb.ipFamilyPolicy(IpFamilyPolicy.REQUIRE_DUAL_STACK).clusterIPs(List.of(addressOf(p), addressOf(s)));
+            case "headless-single" -> cb.ipFamilyPolicy(IpFamilyPolicy.SINGLE_STACK).clusterIP(ServiceSpec.NONE);
+            case "headless-dual" -> cb.ipFamilyPolicy(IpFamilyPolicy.REQUIRE_DUAL_STACK).clusterIP(ServiceSpec.NONE);
+            default -> throw new IllegalArgumentException(create);
+        }
+        boolean headless = create.startsWith("headless");
+        ServiceSpec created = alloc.create(cb.build());
+        assertThat(created.ipFamilies()).hasSize(create.endsWith("single") ? 1 : 2);
+
+        if (expect.endsWith("inuse")) {
+            // beforeUpdate: the secondary address is taken outside the Service
+            cidrs.allocate(IpAddress.parse(addressOf(s)), new Owner("default", "other"));
+        }
+        ServiceSpec.Builder ub = makeService("foo");
+        shortPolicy(policy).ifPresent(ub::ipFamilyPolicy);
+        ub.ipFamilies(pick(fams, p, s));
+        List<String> updateIps = pick(ips, p, s).stream().map(KubernetesServiceTablesTest::addressOf).toList();
+        ub.clusterIPs(updateIps);
+        ServiceSpec update = ub.build();
+
+        State before = state();
+        if (expect.startsWith("error")) {
+            assertThatThrownBy(() -> alloc.dryRun().update(update)).isInstanceOf(ServiceInvalidException.class);
+            assertThat(state()).isEqualTo(before);
+            assertThatThrownBy(() -> alloc.update(update)).isInstanceOf(ServiceInvalidException.class);
+            assertThat(state()).isEqualTo(before);
+        } else {
+            int n = Integer.parseInt(expect);
+            ServiceSpec dry = alloc.dryRun().update(update);
+            assertThat(state()).isEqualTo(before);
+            assertThat(dry.ipFamilies()).hasSize(n);
+            ServiceSpec updated = alloc.update(update);
+            assertThat(updated.ipFamilies()).hasSize(n);
+            assertThat(updated.ipFamilies().get(0)).isEqualTo(created.ipFamilies().get(0));
+            if (headless) {
+                assertThat(updated.clusterIPs()).containsExactly(ServiceSpec.NONE);
+                assertThat(cidrs.allocations()).isEmpty();
+            } else {
+                // proveClusterIPsAllocated; a downgrade releases the secondary address, an upgrade takes one
+                assertThat(updated.clusterIpAddresses()).extracting(IpAddress::family).isEqualTo(updated.ipFamilies());
+                assertThat(updated.clusterIPs().get(0)).isEqualTo(created.clusterIPs().get(0));
+                for (int i = 0; i < updateIps.size() && i < n; i++) {
+                    assertThat(updated.clusterIPs().get(i)).isEqualTo(updateIps.get(i));
+                }
+                for (IpAddress ip : updated.clusterIpAddresses()) {
+                    assertThat(cidrs.owner(ip)).contains(update.owner());
+                }
+                assertThat(cidrs.allocations()).hasSize(n);
+            }
+        }
+        alloc.delete(update.owner());
+        assertThat(cidrs.allocations()).hasSize(expect.endsWith("inuse") ? 1 : 0);
+    }
 }
