@@ -37,7 +37,8 @@ import java.util.TreeMap;
  * {@code alloc.go} calls itself), the change of a cluster IP on update ({@code may not change once
  * set}), the change of a health-check NodePort ({@code field is immutable}), NodePorts on a
  * ClusterIP Service and the family fields of an ExternalName Service ({@code Forbidden}), and a
- * headless NodePort or LoadBalancer Service ({@code may not be set to 'None'}). Every other
+ * headless NodePort or LoadBalancer Service ({@code may not be set to 'None'}) and a health-check
+ * NodePort on a Service that needs none ({@code may only be set when}). Every other
  * field check (names, port numbers being unique, selectors, and so on) is the caller's.
  *
  * <p>The set's and the port allocator's own methods stay usable, for instance to restore a
@@ -743,6 +744,11 @@ public final class ServiceAllocator implements ServiceOperations {
                             "may not be used when `type` is '" + svc.type.kubeName() + "'"));
                 }
             }
+        }
+        if (svc.healthCheckNodePort != 0 && !needsHealthCheck(svc)) {
+            // validation.go validateServiceExternalTrafficPolicy: a port no health check uses is never allocated
+            errs.add(FieldError.invalid("spec.healthCheckNodePort", Integer.toString(svc.healthCheckNodePort),
+                    "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
         }
         if (old != null) {
             if (svc.type != ServiceType.EXTERNAL_NAME && old.type != ServiceType.EXTERNAL_NAME) {
