@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -1333,5 +1334,396 @@ class KubernetesServiceTablesTest {
         }
         alloc.delete(update.owner());
         assertThat(cidrs.allocations()).hasSize(expect.endsWith("inuse") ? 1 : 0);
+    }
+
+    // ------------------------------------------------------------------ helpTestCreateUpdateDelete
+
+    /** One phase of a cudTestCase (storage_test.go svcTestCase): the spec sent and what is expected. */
+    private record Step(ServiceSpec svc, boolean error, boolean clusterIPs, boolean headless, boolean nodePorts,
+            boolean hcnp, List<Proof> proofs) {
+    }
+
+    private static final int CIPS = 1;
+    private static final int HEADLESS = 2;
+    private static final int NODE_PORTS = 4;
+    private static final int HCNP = 8;
+    private static final int ERROR = 16;
+
+    /** svcTestProof: a check of the result of a phase. */
+    private interface Proof extends Consumer<ServiceSpec> {
+    }
+
+    private static Step step(ServiceSpec.Builder svc, int expect, Proof... proofs) {
+        return new Step(svc.build(), (expect & ERROR) != 0, (expect & CIPS) != 0, (expect & HEADLESS) != 0,
+                (expect & NODE_PORTS) != 0, (expect & HCNP) != 0, List.of(proofs));
+    }
+
+    private static ServiceSpec.Builder foo(ServiceType type) {
+        return makeService("foo").type(type);
+    }
+
+    /**
+     * helpTestCreateUpdateDelete: on a dual-stack v4,v6 cluster, create, update (dry run first,
+     * which must answer the same and change nothing), delete; after each phase
+     * verifyExpectations' proofs: what is expected allocated is, the rest is released.
+     */
+    private void cud(Step create, Step update) {
+        newStorage(List.of(V4, V6));
+        State empty = state();
+        if (create.error()) {
+            assertThatThrownBy(() -> alloc.dryRun().create(create.svc())).isInstanceOf(ServiceException.class);
+            assertThatThrownBy(() -> alloc.create(create.svc())).isInstanceOf(ServiceException.class);
+            assertThat(state()).isEqualTo(empty);
+            return;
+        }
+        ServiceSpec dryCreated = alloc.dryRun().create(create.svc());
+        assertThat(state()).isEqualTo(empty);
+        ServiceSpec created = alloc.create(create.svc());
+        assertThat(dryCreated.ipFamilies()).isEqualTo(created.ipFamilies());
+        verifyEquiv(create, created);
+        verifyExpectations(create, null, created);
+        ServiceSpec last = created;
+        if (update != null) {
+            State before = state();
+            if (update.error()) {
+                assertThatThrownBy(() -> alloc.dryRun().update(update.svc())).isInstanceOf(ServiceException.class);
+                assertThat(state()).isEqualTo(before);
+                assertThatThrownBy(() -> alloc.update(update.svc())).isInstanceOf(ServiceException.class);
+                assertThat(state()).isEqualTo(before);
+            } else {
+                ServiceSpec dry = alloc.dryRun().update(update.svc());
+                assertThat(state()).isEqualTo(before);
+                ServiceSpec updated = alloc.update(update.svc());
+                assertThat(dry.ipFamilies()).isEqualTo(updated.ipFamilies());
+                assertThat(dry.clusterIPs().size()).isEqualTo(updated.clusterIPs().size());
+                verifyEquiv(update, updated);
+                verifyExpectations(update, created, updated);
+                last = updated;
+            }
+        }
+        alloc.delete(last.owner());
+        verifyExpectations(new Step(null, false, false, false, false, false, List.of()), last, null);
+        assertThat(state()).isEqualTo(empty);
+    }
+
+    /** verifyEquiv: what the spec asked for is what the result has. */
+    private static void verifyEquiv(Step step, ServiceSpec got) {
+        ServiceSpec want = step.svc();
+        assertThat(got.type()).isEqualTo(want.type());
+        for (int i = 0; i < want.clusterIPs().size() && !step.svc().clusterIPs().isEmpty(); i++) {
+            if (i < got.clusterIPs().size()) {
+                assertThat(got.clusterIPs().get(i)).isEqualTo(want.clusterIPs().get(i));
+            }
+        }
+        assertThat(got.ports()).hasSameSizeAs(want.ports());
+        for (int i = 0; i < want.ports().size(); i++) {
+            assertThat(got.ports().get(i).port()).isEqualTo(want.ports().get(i).port());
+            assertThat(got.ports().get(i).protocol()).isEqualTo(want.ports().get(i).protocol());
+            if (want.ports().get(i).nodePort() != 0 && step.nodePorts()) {
+                assertThat(got.ports().get(i).nodePort()).isEqualTo(want.ports().get(i).nodePort());
+            }
+        }
+        if (want.healthCheckNodePort() != 0 && step.hcnp()) {
+            assertThat(got.healthCheckNodePort()).isEqualTo(want.healthCheckNodePort());
+        }
+    }
+
+    /** verifyExpectations and its prove* helpers. */
+    private void verifyExpectations(Step step, ServiceSpec before, ServiceSpec after) {
+        if (step.clusterIPs()) {
+            // proveClusterIPsAllocated
+            for (IpAddress ip : after.clusterIpAddresses()) {
+                assertThat(cidrs.owner(ip)).contains(after.owner());
+            }
+            assertThat(after.clusterIpAddresses()).extracting(IpAddress::family).isEqualTo(after.ipFamilies());
+            IpFamilyPolicy pol = after.ipFamilyPolicy().orElseThrow();
+            assertThat(after.ipFamilies()).hasSize(pol == IpFamilyPolicy.SINGLE_STACK ? 1 : 2);
+            if (before != null) {
+                for (int i = 0; i < Math.min(before.clusterIPs().size(), after.clusterIPs().size()); i++) {
+                    assertThat(after.clusterIPs().get(i)).isEqualTo(before.clusterIPs().get(i));
+                }
+                for (int i = 0; i < Math.min(before.ipFamilies().size(), after.ipFamilies().size()); i++) {
+                    assertThat(after.ipFamilies().get(i)).isEqualTo(before.ipFamilies().get(i));
+                }
+            }
+        } else if (step.headless()) {
+            assertThat(after.clusterIPs()).containsExactly(ServiceSpec.NONE);
+        } else {
+            // proveClusterIPsDeallocated
+            if (after != null && !after.isHeadless()) {
+                assertThat(after.clusterIPs()).isEmpty();
+            }
+            if (before != null && !before.isHeadless()) {
+                for (IpAddress ip : before.clusterIpAddresses()) {
+                    assertThat(cidrs.owner(ip)).as("released %s", ip).isEmpty();
+                    assertThat(cidrs.allocations()).doesNotContainKey(ip);
+                }
+            }
+        }
+        if (step.nodePorts()) {
+            for (ServicePort p : after.ports()) {
+                assertThat(p.nodePort()).isNotZero();
+                assertThat(ports.isAllocated(p.nodePort())).isTrue();
+            }
+        } else {
+            if (after != null) {
+                assertThat(after.ports()).allSatisfy(p -> assertThat(p.nodePort()).isZero());
+            }
+            if (before != null) {
+                for (ServicePort p : before.ports()) {
+                    if (p.nodePort() != 0) {
+                        assertThat(ports.isAllocated(p.nodePort())).as("released %d", p.nodePort()).isFalse();
+                    }
+                }
+            }
+        }
+        if (step.hcnp()) {
+            assertThat(after.healthCheckNodePort()).isNotZero();
+            assertThat(ports.isAllocated(after.healthCheckNodePort())).isTrue();
+        } else {
+            if (after != null) {
+                assertThat(after.healthCheckNodePort()).isZero();
+            }
+            if (before != null && before.healthCheckNodePort() != 0) {
+                assertThat(ports.isAllocated(before.healthCheckNodePort())).isFalse();
+            }
+        }
+        for (Proof proof : step.proofs()) {
+            proof.accept(after);
+        }
+    }
+
+    private static Proof proveClusterIP(int idx, String ip) {
+        return after -> assertThat(after.clusterIPs().get(idx)).isEqualTo(ip);
+    }
+
+    /** A negative port means "anything but" that port, as Go's proveNodePort. */
+    private static Proof proveNodePort(int idx, int port) {
+        return after -> {
+            if (port > 0) {
+                assertThat(after.ports().get(idx).nodePort()).isEqualTo(port);
+            } else {
+                assertThat(after.ports().get(idx).nodePort()).isNotEqualTo(-port);
+            }
+        };
+    }
+
+    private static Proof proveHCNP(int port) {
+        return after -> assertThat(after.healthCheckNodePort()).isEqualTo(port);
+    }
+
+    // ------------------------------------------------------------------ TestUpdatePatchAllocatedValues
+
+    private static final List<ServicePort> P867_Q5309 = List.of(port("p", 867, Protocol.TCP), port("q", 5309, Protocol.TCP));
+    private static final List<ServicePort> Q5309_P867 = List.of(port("q", 5309, Protocol.TCP), port("p", 867, Protocol.TCP));
+
+    private static ServiceSpec.Builder localLb() {
+        return foo(ServiceType.LOAD_BALANCER).externalTrafficPolicy(ExternalTrafficPolicy.LOCAL);
+    }
+
+    /** TestUpdatePatchAllocatedValues (storage_test.go): an update that leaves allocated values out keeps them. */
+    static Stream<Arguments> updatePatchAllocatedValues() {
+        int all = CIPS | NODE_PORTS | HCNP;
+        Step created2 = step(localLb().ports(nodePorts(P867_Q5309, 30093, 30076)).healthCheckNodePort(30118), all);
+        Step createdDual = step(localLb().ipFamilyPolicy(IpFamilyPolicy.PREFER_DUAL_STACK)
+                .clusterIPs(List.of("10.0.0.1", "2000::1")).ports(nodePorts(P867_Q5309, 30093, 30076))
+                .healthCheckNodePort(30118), all);
+        return Stream.of(
+                Arguments.of("single-ip_single-port",
+                        step(localLb().clusterIPs(List.of("10.0.0.1")).ports(nodePorts(ONE_PORT, 30093)).healthCheckNodePort(30118), all),
+                        step(localLb(), all, proveClusterIP(0, "10.0.0.1"), proveNodePort(0, 30093), proveHCNP(30118))),
+                Arguments.of("multi-ip_multi-port", createdDual,
+                        step(localLb().ports(P867_Q5309), all, proveClusterIP(0, "10.0.0.1"), proveClusterIP(1, "2000::1"),
+                                proveNodePort(0, 30093), proveNodePort(1, 30076), proveHCNP(30118))),
+                Arguments.of("multi-ip_partial", createdDual,
+                        step(localLb().clusterIPs(List.of("10.0.0.1")), ERROR)),
+                Arguments.of("multi-port_partial", created2,
+                        step(localLb().ports(nodePorts(P867_Q5309, 30093, 0)), all, proveNodePort(0, 30093),
+                                proveNodePort(1, 30076), proveHCNP(30118))),
+                Arguments.of("swap-ports", created2,
+                        step(localLb().ports(Q5309_P867), all, proveNodePort(0, 30076), proveNodePort(1, 30093), proveHCNP(30118))),
+                Arguments.of("partial-swap-ports", created2,
+                        step(localLb().ports(nodePorts(P867_Q5309, 30076, 0)).healthCheckNodePort(30118), all,
+                                proveNodePort(0, 30076), proveNodePort(1, -30076), proveHCNP(30118))),
+                Arguments.of("swap-port-with-hcnp", created2,
+                        step(localLb().ports(nodePorts(P867_Q5309, 30076, 30118)), ERROR)),
+                Arguments.of("partial-swap-port-with-hcnp", created2,
+                        step(localLb().ports(nodePorts(P867_Q5309, 30118, 0)), ERROR)),
+                Arguments.of("update-hcnp", created2,
+                        step(localLb().ports(nodePorts(P867_Q5309, 30093, 30076)).healthCheckNodePort(30111), ERROR)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void updatePatchAllocatedValues(String name, Step create, Step update) {
+        cud(create, update);
+    }
+
+    // ------------------------------------------------------------------ TestFeature*
+
+    private static final List<ServicePort> P80 = List.of(port("p", 80, Protocol.TCP));
+    private static final List<ServicePort> Q443_P80 = List.of(port("q", 443, Protocol.TCP), port("p", 80, Protocol.TCP));
+
+    /**
+     * TestFeatureExternalName, TestFeatureSelector, TestFeatureClusterIPs, TestFeaturePorts,
+     * TestFeatureType (storage_test.go): create, update, delete through helpTestCreateUpdateDelete.
+     */
+    static Stream<Arguments> features() {
+        ServiceType en = ServiceType.EXTERNAL_NAME;
+        ServiceType cip = ServiceType.CLUSTER_IP;
+        ServiceType np = ServiceType.NODE_PORT;
+        ServiceType lb = ServiceType.LOAD_BALANCER;
+        int c = CIPS;
+        int cn = CIPS | NODE_PORTS;
+        return Stream.of(
+                // TestFeatureExternalName ("valid-blank" needs the externalName field: not ported)
+                Arguments.of("TestFeatureExternalName/valid-valid", step(foo(en), 0), step(foo(en), 0)),
+                // TestFeatureSelector: an empty selector is no selector, as Go's len(selector) == 0
+                Arguments.of("TestFeatureSelector/valid-valid", step(foo(cip), c), step(foo(cip), c)),
+                Arguments.of("TestFeatureSelector/valid-nil", step(foo(cip), c), step(foo(cip).selector(false), c)),
+                Arguments.of("TestFeatureSelector/valid-empty", step(foo(cip), c), step(foo(cip).selector(false), c)),
+                Arguments.of("TestFeatureSelector/nil-valid", step(foo(cip).selector(false), c), step(foo(cip), c)),
+                Arguments.of("TestFeatureSelector/empty-valid", step(foo(cip).selector(false), c), step(foo(cip), c)),
+                // TestFeatureClusterIPs
+                Arguments.of("TestFeatureClusterIPs/clusterIP:valid-headless", step(foo(cip), c),
+                        step(foo(cip).clusterIP(ServiceSpec.NONE), ERROR)),
+                Arguments.of("TestFeatureClusterIPs/clusterIP:headless-valid", step(foo(cip).clusterIP(ServiceSpec.NONE), HEADLESS),
+                        step(foo(cip).clusterIP("10.0.0.93"), ERROR)),
+                Arguments.of("TestFeatureClusterIPs/clusterIP:valid-valid", step(foo(cip).clusterIP("10.0.0.93"), c),
+                        step(foo(cip).clusterIP("10.0.0.76"), ERROR)),
+                Arguments.of("TestFeatureClusterIPs/clusterIPs:valid-valid",
+                        step(foo(cip).ipFamilyPolicy(IpFamilyPolicy.PREFER_DUAL_STACK).clusterIPs(List.of("10.0.0.93", "2000::93")), c),
+                        step(foo(cip).ipFamilyPolicy(IpFamilyPolicy.PREFER_DUAL_STACK).clusterIPs(List.of("10.0.0.76", "2000::76")), ERROR)),
+                // TestFeaturePorts ("wipe_all" needs the ports-required validation, which is the caller's: not ported)
+                Arguments.of("TestFeaturePorts/add_port", step(foo(cip).ports(P80), c), step(foo(cip).ports(P80_Q443), c)),
+                Arguments.of("TestFeaturePorts/add_port_ClusterIP-NodePort", step(foo(cip).ports(P80), c),
+                        step(foo(np).ports(P80_Q443), cn)),
+                Arguments.of("TestFeaturePorts/add_port_NodePort-ClusterIP", step(foo(np).ports(P80), cn),
+                        step(foo(cip).ports(P80_Q443), c)),
+                Arguments.of("TestFeaturePorts/remove_port", step(foo(cip).ports(P80_Q443), c), step(foo(cip).ports(P80), c)),
+                Arguments.of("TestFeaturePorts/remove_port_ClusterIP-NodePort", step(foo(cip).ports(P80_Q443), c),
+                        step(foo(np).ports(P80), cn)),
+                Arguments.of("TestFeaturePorts/remove_port_NodePort-ClusterIP", step(foo(np).ports(P80_Q443), cn),
+                        step(foo(cip).ports(P80), c)),
+                Arguments.of("TestFeaturePorts/swap_ports", step(foo(np).ports(P80_Q443), cn), step(foo(np).ports(Q443_P80), cn)),
+                Arguments.of("TestFeaturePorts/modify_ports", step(foo(np).ports(P80_Q443), cn),
+                        step(foo(np).ports(port("p", 8080, Protocol.TCP), port("q", 8443, Protocol.TCP)), cn)),
+                Arguments.of("TestFeaturePorts/modify_protos", step(foo(np).ports(P80_Q443), cn),
+                        step(foo(np).ports(port("p", 80, Protocol.UDP), port("q", 443, Protocol.UDP)), cn)),
+                Arguments.of("TestFeaturePorts/modify_ports_and_protos", step(foo(np).ports(P80_Q443), cn),
+                        step(foo(np).ports(port("r", 53, Protocol.TCP), port("s", 53, Protocol.UDP)), cn)),
+                Arguments.of("TestFeaturePorts/add_alt_proto", step(foo(np).ports(port("p", 53, Protocol.TCP)), cn),
+                        step(foo(np).ports(P53_Q53), cn)),
+                // TestFeatureType
+                Arguments.of("TestFeatureType/ExternalName-ClusterIP", step(foo(en), 0), step(foo(cip), c)),
+                Arguments.of("TestFeatureType/ClusterIP-ExternalName", step(foo(cip), c), step(foo(en), 0)),
+                Arguments.of("TestFeatureType/ExternalName-NodePort", step(foo(en), 0), step(foo(np), cn)),
+                Arguments.of("TestFeatureType/NodePort-ExternalName", step(foo(np), cn), step(foo(en), 0)),
+                Arguments.of("TestFeatureType/ExternalName-LoadBalancer", step(foo(en), 0), step(foo(lb), cn)),
+                Arguments.of("TestFeatureType/LoadBalancer-ExternalName", step(foo(lb), cn), step(foo(en), 0)),
+                Arguments.of("TestFeatureType/ClusterIP-NodePort", step(foo(cip), c), step(foo(np), cn)),
+                Arguments.of("TestFeatureType/NodePort-ClusterIP", step(foo(np), cn), step(foo(cip), c)),
+                Arguments.of("TestFeatureType/ClusterIP-LoadBalancer", step(foo(cip), c), step(foo(lb), cn)),
+                Arguments.of("TestFeatureType/LoadBalancer-ClusterIP", step(foo(lb), cn), step(foo(cip), c)),
+                Arguments.of("TestFeatureType/NodePort-LoadBalancer", step(foo(np), cn), step(foo(lb), cn)),
+                Arguments.of("TestFeatureType/LoadBalancer-NodePort", step(foo(lb), cn), step(foo(np), cn)),
+                Arguments.of("TestFeatureType/Headless-ExternalName", step(foo(cip).clusterIP(ServiceSpec.NONE), HEADLESS),
+                        step(foo(en), 0)),
+                Arguments.of("TestFeatureType/ExternalName-Headless", step(foo(en), 0),
+                        step(foo(cip).clusterIP(ServiceSpec.NONE), HEADLESS)),
+                Arguments.of("TestFeatureType/Headless-NodePort", step(foo(cip).clusterIP(ServiceSpec.NONE), HEADLESS),
+                        step(foo(np), ERROR)),
+                Arguments.of("TestFeatureType/NodePort-Headless", step(foo(np), cn),
+                        step(foo(cip).clusterIP(ServiceSpec.NONE), ERROR)),
+                Arguments.of("TestFeatureType/Headless-LoadBalancer", step(foo(cip).clusterIP(ServiceSpec.NONE), HEADLESS),
+                        step(foo(lb), ERROR)),
+                Arguments.of("TestFeatureType/LoadBalancer-Headless", step(foo(lb), cn),
+                        step(foo(cip).clusterIP(ServiceSpec.NONE), ERROR)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void features(String name, Step create, Step update) {
+        cud(create, update);
+    }
+
+    // ------------------------------------------------------------------ TestFeatureExternalTrafficPolicy
+
+    /**
+     * TestFeatureExternalTrafficPolicy (storage_test.go). ServiceSpec always has a policy (Cluster
+     * unless set) and uses it only where a health check can be needed, so the Go cases whose only
+     * fault is a policy set, or missing, on a type that does not take one are not ported; a case
+     * with a healthCheckNodePort where none can be needed is, for that fault is one ServiceSpec can
+     * express.
+     */
+    static Stream<Arguments> featureExternalTrafficPolicy() {
+        ExternalTrafficPolicy cluster = ExternalTrafficPolicy.CLUSTER;
+        ExternalTrafficPolicy local = ExternalTrafficPolicy.LOCAL;
+        ServiceType en = ServiceType.EXTERNAL_NAME;
+        ServiceType cip = ServiceType.CLUSTER_IP;
+        ServiceType np = ServiceType.NODE_PORT;
+        ServiceType lb = ServiceType.LOAD_BALANCER;
+        int cn = CIPS | NODE_PORTS;
+        int cnh = CIPS | NODE_PORTS | HCNP;
+        return Stream.of(
+                Arguments.of("ExternalName_policy:none_hcnp:specified", step(foo(en).healthCheckNodePort(30000), ERROR), null),
+                Arguments.of("ExternalName_policy:Cluster_hcnp:specified",
+                        step(foo(en).externalTrafficPolicy(cluster).healthCheckNodePort(30000), ERROR), null),
+                Arguments.of("ExternalName_policy:Local_hcnp:specified",
+                        step(foo(en).externalTrafficPolicy(local).healthCheckNodePort(30000), ERROR), null),
+                Arguments.of("ClusterIP_policy:none_hcnp:specified", step(foo(cip).healthCheckNodePort(30000), ERROR), null),
+                Arguments.of("ClusterIP_policy:Cluster_hcnp:specified",
+                        step(foo(cip).externalTrafficPolicy(cluster).healthCheckNodePort(30000), ERROR), null),
+                Arguments.of("ClusterIP_policy:Local_hcnp:specified",
+                        step(foo(cip).externalTrafficPolicy(local).healthCheckNodePort(30000), ERROR), null),
+                Arguments.of("NodePort_policy:Cluster_hcnp:none_policy:Local_hcnp:none",
+                        step(foo(np).externalTrafficPolicy(cluster), cn), step(foo(np).externalTrafficPolicy(local), cn)),
+                Arguments.of("NodePort_policy:Cluster_hcnp:specified",
+                        step(foo(np).externalTrafficPolicy(cluster).healthCheckNodePort(30000), ERROR), null),
+                Arguments.of("NodePort_policy:Local_hcnp:none_policy:Cluster_hcnp:none",
+                        step(foo(np).externalTrafficPolicy(local), cn), step(foo(np).externalTrafficPolicy(cluster), cn)),
+                Arguments.of("NodePort_policy:Local_hcnp:specified",
+                        step(foo(np).externalTrafficPolicy(local).healthCheckNodePort(30000), ERROR), null),
+                Arguments.of("LoadBalancer_policy:Cluster_hcnp:none_policy:Local_hcnp:none",
+                        step(foo(lb).externalTrafficPolicy(cluster), cn), step(foo(lb).externalTrafficPolicy(local), cnh)),
+                Arguments.of("LoadBalancer_policy:Cluster_hcnp:none_policy:Local_hcnp:specified",
+                        step(foo(lb).externalTrafficPolicy(cluster), cn),
+                        step(foo(lb).externalTrafficPolicy(local).healthCheckNodePort(30000), cnh, proveHCNP(30000))),
+                Arguments.of("LoadBalancer_policy:Cluster_hcnp:specified",
+                        step(foo(lb).externalTrafficPolicy(cluster).healthCheckNodePort(30000), ERROR), null),
+                Arguments.of("LoadBalancer_policy:Local_hcnp:none_policy:Cluster_hcnp:none",
+                        step(foo(lb).externalTrafficPolicy(local), cnh), step(foo(lb).externalTrafficPolicy(cluster), cn)),
+                Arguments.of("LoadBalancer_policy:Local_hcnp:specified_policy:Cluster_hcnp:none",
+                        step(foo(lb).externalTrafficPolicy(local).healthCheckNodePort(30000), cnh, proveHCNP(30000)),
+                        step(foo(lb).externalTrafficPolicy(cluster), cn)),
+                Arguments.of("LoadBalancer_policy:Local_hcnp:specified_policy:Cluster_hcnp:different",
+                        step(foo(lb).externalTrafficPolicy(local).healthCheckNodePort(30000), cnh),
+                        step(foo(lb).externalTrafficPolicy(local).healthCheckNodePort(30001), ERROR)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void featureExternalTrafficPolicy(String name, Step create, Step update) {
+        cud(create, update);
+    }
+
+    /** TestFeatureExternalTrafficPolicy "LoadBalancer_policy:Local_hcnp:negative": refused before any allocation. */
+    @org.junit.jupiter.api.Test
+    void featureExternalTrafficPolicyNegativeHealthCheckNodePort() {
+        assertThatThrownBy(() -> localLb().healthCheckNodePort(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-1");
+    }
+
+    /** TestFeatureExternalTrafficPolicy "ClusterIP_policy:none_hcnp:specified": the text of validation.go. */
+    @org.junit.jupiter.api.Test
+    void featureExternalTrafficPolicyNeedlessHealthCheckNodePortText() {
+        newStorage(List.of(V4, V6));
+        ServiceSpec svc = foo(ServiceType.CLUSTER_IP).healthCheckNodePort(30000).build();
+        String message = "Service \"foo\" is invalid: spec.healthCheckNodePort: Invalid value: 30000: "
+                + "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'";
+        State before = state();
+        assertThatThrownBy(() -> alloc.dryRun().create(svc)).isInstanceOf(ServiceInvalidException.class).hasMessage(message);
+        assertThatThrownBy(() -> alloc.create(svc)).isInstanceOf(ServiceInvalidException.class).hasMessage(message);
+        assertThat(state()).isEqualTo(before);
     }
 }
