@@ -1726,4 +1726,65 @@ class KubernetesServiceTablesTest {
         assertThatThrownBy(() -> alloc.create(svc)).isInstanceOf(ServiceInvalidException.class).hasMessage(message);
         assertThat(state()).isEqualTo(before);
     }
+
+    // ------------------------------------------------------------------ TestUpdateDryRun
+
+    /** TestUpdateDryRun (storage_test.go): a dry-run update neither allocates nor releases. */
+    static Stream<Arguments> updateDryRun() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String cluster : List.of("v4", "v6", "v4v6", "v6v4")) {
+            String group = (cluster.length() == 2 ? "singlestack:" : "dualstack:") + cluster;
+            cases.add(Arguments.of(group + "_NoAllocs-Allocs", cluster, true));
+            cases.add(Arguments.of(group + "_Allocs-NoAllocs", cluster, false));
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void updateDryRun(String name, String cluster, boolean verifyDryAllocs) {
+        newStorage(families(cluster));
+        ServiceSpec external = foo(ServiceType.EXTERNAL_NAME).build();
+        ServiceSpec lbLocal = localLb().build();
+        ServiceSpec created = alloc.create(verifyDryAllocs ? external : lbLocal);
+        if (verifyDryAllocs) {
+            assertThat(created.clusterIPs()).isEmpty();
+            assertThat(cidrs.allocations()).isEmpty();
+        } else {
+            for (IpAddress ip : created.clusterIpAddresses()) {
+                assertThat(cidrs.owner(ip)).contains(created.owner());
+            }
+        }
+        State before = state();
+        ServiceSpec updated = alloc.dryRun().update(verifyDryAllocs ? lbLocal : external);
+        assertThat(state()).isEqualTo(before);
+        if (verifyDryAllocs) {
+            // values are assigned but not allocated
+            assertThat(updated.clusterIPs()).isNotEmpty();
+            for (int i = 0; i < updated.ipFamilies().size(); i++) {
+                IpAddress ip = IpAddress.parse(updated.clusterIPs().get(i));
+                assertThat(ip.family()).isEqualTo(updated.ipFamilies().get(i));
+                assertThat(cidrs.allocations()).doesNotContainKey(ip);
+            }
+            for (ServicePort p : updated.ports()) {
+                assertThat(p.nodePort()).isNotZero();
+                assertThat(ports.isAllocated(p.nodePort())).isFalse();
+            }
+            assertThat(updated.healthCheckNodePort()).isNotZero();
+            assertThat(ports.isAllocated(updated.healthCheckNodePort())).isFalse();
+        } else {
+            // values are unassigned but not released
+            assertThat(updated.clusterIPs()).isEmpty();
+            for (IpAddress ip : created.clusterIpAddresses()) {
+                assertThat(cidrs.owner(ip)).contains(created.owner());
+            }
+            assertThat(updated.ports()).allSatisfy(p -> assertThat(p.nodePort()).isZero());
+            for (ServicePort p : created.ports()) {
+                assertThat(ports.isAllocated(p.nodePort())).isTrue();
+            }
+            assertThat(updated.healthCheckNodePort()).isZero();
+            assertThat(ports.isAllocated(created.healthCheckNodePort())).isTrue();
+        }
+        assertThat(alloc.get(created.owner())).contains(created);
+    }
 }
