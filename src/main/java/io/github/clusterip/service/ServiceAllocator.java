@@ -670,7 +670,7 @@ public final class ServiceAllocator implements ServiceOperations {
                 svc.clusterIps.addAll(old.clusterIps);
             }
         }
-        if (old.type.needsNodePort() && svc.type.needsNodePort()) {
+        if (patchesNodePorts(old) && patchesNodePorts(svc)) {
             Set<Integer> used = new HashSet<>(old.nodePortNumbers());
             used.retainAll(svc.nodePortNumbers());
             Map<String, Integer> byName = new HashMap<>();
@@ -690,6 +690,17 @@ public final class ServiceAllocator implements ServiceOperations {
         if (needsHealthCheck(old) && needsHealthCheck(svc) && svc.healthCheckNodePort == 0) {
             svc.healthCheckNodePort = old.healthCheckNodePort;
         }
+    }
+
+    /**
+     * storage.go needsNodePort as patchAllocatedValues uses it: a LoadBalancer with
+     * allocateLoadBalancerNodePorts false does not get its old NodePorts back, so that a client
+     * can clear them (kubernetes issue 122381; storage_test.go TestPatchAllocatedValues,
+     * "reset_NodePort").
+     */
+    private static boolean patchesNodePorts(Draft svc) {
+        return svc.type == ServiceType.NODE_PORT
+                || (svc.type == ServiceType.LOAD_BALANCER && svc.allocateLoadBalancerNodePorts);
     }
 
     /** strategy.go dropTypeDependentFields: clears what the new type does not use, if unchanged. */
