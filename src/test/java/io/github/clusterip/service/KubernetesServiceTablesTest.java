@@ -1787,4 +1787,76 @@ class KubernetesServiceTablesTest {
         }
         assertThat(alloc.get(created.owner())).contains(created);
     }
+
+    // ------------------------------------------------------------------ TestPatchAllocatedValues
+
+    /**
+     * TestPatchAllocatedValues (storage_test.go) calls patchAllocatedValues on a "before" Service
+     * that is partly invalid on purpose ("these are not valid, but prove the test"); here each
+     * "before" is created for real, without its invalid part (a NodePort or health-check NodePort
+     * on a type that takes none), and the update goes through the allocator. Columns: the
+     * before, the update, and whether the cluster IPs, NodePorts and health-check NodePort come out
+     * the same as before. "nothing_patched" (an ExternalName holding IPs and ports) cannot be
+     * created, so is not ported.
+     */
+    static Stream<Arguments> patchAllocatedValues() {
+        List<String> ips = List.of("10.0.0.93", "2000::76");
+        IpFamilyPolicy prefer = IpFamilyPolicy.PREFER_DUAL_STACK;
+        List<ServicePort> p93p94 = List.of(port("", 93, Protocol.TCP), port("", 94, Protocol.TCP));
+        return Stream.of(
+                Arguments.of("all_patched",
+                        localLb().ipFamilyPolicy(prefer).clusterIPs(ips).ports(unique(ONE_PORT)).healthCheckNodePort(31234),
+                        localLb(), true, true, true),
+                Arguments.of("IPs_patched",
+                        foo(ServiceType.CLUSTER_IP).ipFamilyPolicy(prefer).clusterIPs(ips),
+                        foo(ServiceType.CLUSTER_IP), true, null, null),
+                Arguments.of("NPs_patched",
+                        foo(ServiceType.NODE_PORT).ipFamilyPolicy(prefer).clusterIPs(ips).ports(unique(ONE_PORT)),
+                        foo(ServiceType.NODE_PORT).clusterIPs(ips), true, true, null),
+                Arguments.of("HCNP_patched",
+                        localLb().ipFamilyPolicy(prefer).clusterIPs(ips).ports(unique(ONE_PORT)).healthCheckNodePort(31234),
+                        localLb().clusterIPs(ips).ports(unique(ONE_PORT)), true, true, true),
+                Arguments.of("reset_NodePort",
+                        foo(ServiceType.LOAD_BALANCER).allocateLoadBalancerNodePorts(false).ipFamilyPolicy(prefer).clusterIPs(ips)
+                                .ports(unique(ONE_PORT)),
+                        foo(ServiceType.LOAD_BALANCER).allocateLoadBalancerNodePorts(false).clusterIPs(ips)
+                                .ports(nodePorts(ONE_PORT, 0)), true, false, null),
+                Arguments.of("reset_partial_NodePorts",
+                        foo(ServiceType.LOAD_BALANCER).allocateLoadBalancerNodePorts(false).ipFamilyPolicy(prefer).clusterIPs(ips)
+                                .ports(unique(p93p94)),
+                        foo(ServiceType.LOAD_BALANCER).allocateLoadBalancerNodePorts(false).clusterIPs(ips)
+                                .ports(nodePorts(p93p94, 30000, 0)), true, false, null),
+                Arguments.of("keep_NodePort",
+                        foo(ServiceType.LOAD_BALANCER).allocateLoadBalancerNodePorts(true).ipFamilyPolicy(prefer).clusterIPs(ips)
+                                .ports(unique(ONE_PORT)),
+                        foo(ServiceType.LOAD_BALANCER).allocateLoadBalancerNodePorts(true).clusterIPs(ips)
+                                .ports(nodePorts(ONE_PORT, 0)), true, true, null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void patchAllocatedValues(String name, ServiceSpec.Builder before, ServiceSpec.Builder update, boolean sameIps,
+            Boolean sameNodePorts, Boolean sameHcnp) {
+        newStorage(List.of(V4, V6));
+        ServiceSpec created = alloc.create(before.build());
+        ServiceSpec updated = alloc.update(update.build());
+        assertThat(updated.clusterIPs().equals(created.clusterIPs())).isEqualTo(sameIps);
+        // null: the Go case's "before" held this value only in its invalid part, left out here
+        if (sameNodePorts != null) {
+            assertThat(updated.nodePorts().equals(created.nodePorts())).isEqualTo(sameNodePorts);
+        }
+        if (sameHcnp != null) {
+            assertThat(updated.healthCheckNodePort() == created.healthCheckNodePort()).isEqualTo(sameHcnp);
+        }
+        // whatever the update no longer holds is released, whatever it holds is allocated
+        for (int p : created.nodePorts()) {
+            assertThat(ports.isAllocated(p)).isEqualTo(updated.nodePorts().contains(p));
+        }
+        for (int p : updated.nodePorts()) {
+            assertThat(ports.isAllocated(p)).isTrue();
+        }
+        alloc.delete(updated.owner());
+        assertThat(ports.allocatedPorts()).isEmpty();
+        assertThat(cidrs.allocations()).isEmpty();
+    }
 }
