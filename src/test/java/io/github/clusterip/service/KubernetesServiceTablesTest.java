@@ -1859,4 +1859,59 @@ class KubernetesServiceTablesTest {
         assertThat(ports.allocatedPorts()).isEmpty();
         assertThat(cidrs.allocations()).isEmpty();
     }
+
+    // ------------------------------------------------------------------ portallocator/operation_test.go
+
+    /** A single-stack cluster whose NodePorts come from 10000-10200, 10000, 10010 and 10020 taken. */
+    private void portOperationCluster() {
+        cidrs = ServiceCidrSet.create(CIDR_V4);
+        ports = NodePortAllocator.create(PortRange.parse("10000-10200"));
+        alloc = ServiceAllocator.create(cidrs, ports, List.of(V4));
+        for (int p : List.of(10000, 10010, 10020)) {
+            ports.allocate(p);
+        }
+    }
+
+    /**
+     * TestDryRunAllocate (portallocator/operation_test.go): in a dry run, a taken port and a port
+     * the same operation already used are refused as allocated, free ones are not, and nothing is
+     * allocated. Go runs the four allocations in one operation; here one dry-run Service create
+     * per outcome: [10000], [10030, 10030] (the second refused) and [10030, 10040].
+     */
+    @org.junit.jupiter.api.Test
+    void dryRunAllocate() {
+        portOperationCluster();
+        long freeAtStart = ports.free();
+        State before = state();
+        assertThatThrownBy(() -> alloc.dryRun().create(foo(ServiceType.NODE_PORT).ports(nodePorts(ONE_PORT, 10000)).build()))
+                .isInstanceOf(ServiceInvalidException.class).hasMessageContaining("provided port is already allocated");
+        assertThatThrownBy(() -> alloc.dryRun().create(foo(ServiceType.NODE_PORT).ports(nodePorts(P80_Q443, 10030, 10030)).build()))
+                .isInstanceOf(ServiceInvalidException.class)
+                .hasMessageContaining("spec.ports[1].nodePort").hasMessageContaining("provided port is already allocated");
+        ServiceSpec ok = alloc.dryRun().create(foo(ServiceType.NODE_PORT).ports(nodePorts(P80_Q443, 10030, 10040)).build());
+        assertThat(ok.nodePorts()).containsExactly(10030, 10040);
+        assertThat(ports.free()).isEqualTo(freeAtStart);
+        assertThat(state()).isEqualTo(before);
+    }
+
+    /**
+     * TestDryRunAllocateNext (portallocator/operation_test.go), first half: a dry-run pick is a
+     * non-zero port that is not allocated, and the same operation refuses it when asked for it by
+     * number. Go's dry-run placeholder is 32769, outside this range: Go's dry run refuses it as
+     * allocated, this class's dry run, which checks the range as the real call would, as outside
+     * the range; both refuse. The second half (a dry run accepting 12345, outside the range) is
+     * not ported: this class's dry run refuses what the real call refuses.
+     */
+    @org.junit.jupiter.api.Test
+    void dryRunAllocateNext() {
+        portOperationCluster();
+        long freeAtStart = ports.free();
+        ServiceSpec picked = alloc.dryRun().create(foo(ServiceType.NODE_PORT).build());
+        int port = picked.nodePorts().get(0);
+        assertThat(port).isNotZero();
+        assertThat(ports.isAllocated(port)).isFalse();
+        assertThatThrownBy(() -> alloc.dryRun().create(foo(ServiceType.NODE_PORT).ports(P80_Q443.get(0), P80_Q443.get(1).withNodePort(port)).build()))
+                .isInstanceOf(ServiceInvalidException.class).hasMessageContaining("spec.ports[1].nodePort");
+        assertThat(ports.free()).isEqualTo(freeAtStart);
+    }
 }
