@@ -36,7 +36,9 @@ import java.util.TreeMap;
  * as kube-apiserver runs it: {@code ValidateServiceClusterIPsRelatedFields} (which
  * {@code alloc.go} calls itself), the change of a cluster IP on update ({@code may not change once
  * set}), the change of a health-check NodePort ({@code field is immutable}), NodePorts on a
- * ClusterIP Service and the family fields of an ExternalName Service ({@code Forbidden}). Every other
+ * ClusterIP Service and the family fields of an ExternalName Service ({@code Forbidden}), and a
+ * headless NodePort or LoadBalancer Service ({@code may not be set to 'None'}) and a health-check
+ * NodePort on a Service that needs none ({@code may only be set when}). Every other
  * field check (names, port numbers being unique, selectors, and so on) is the caller's.
  *
  * <p>The set's and the port allocator's own methods stay usable, for instance to restore a
@@ -668,7 +670,7 @@ public final class ServiceAllocator implements ServiceOperations {
                 svc.clusterIps.addAll(old.clusterIps);
             }
         }
-        if (old.type.needsNodePort() && svc.type.needsNodePort()) {
+        if (patchesNodePorts(old) && patchesNodePorts(svc)) {
             Set<Integer> used = new HashSet<>(old.nodePortNumbers());
             used.retainAll(svc.nodePortNumbers());
             Map<String, Integer> byName = new HashMap<>();
@@ -688,6 +690,17 @@ public final class ServiceAllocator implements ServiceOperations {
         if (needsHealthCheck(old) && needsHealthCheck(svc) && svc.healthCheckNodePort == 0) {
             svc.healthCheckNodePort = old.healthCheckNodePort;
         }
+    }
+
+    /**
+     * storage.go needsNodePort as patchAllocatedValues uses it: a LoadBalancer with
+     * allocateLoadBalancerNodePorts false does not get its old NodePorts back, so that a client
+     * can clear them (kubernetes issue 122381; storage_test.go TestPatchAllocatedValues,
+     * "reset_NodePort").
+     */
+    private static boolean patchesNodePorts(Draft svc) {
+        return svc.type == ServiceType.NODE_PORT
+                || (svc.type == ServiceType.LOAD_BALANCER && svc.allocateLoadBalancerNodePorts);
     }
 
     /** strategy.go dropTypeDependentFields: clears what the new type does not use, if unchanged. */
@@ -717,6 +730,11 @@ public final class ServiceAllocator implements ServiceOperations {
     /** The part of validation.go's Service validation that allocation depends on. */
     private static void validate(Draft svc, Draft old) {
         List<FieldError> errs = new ArrayList<>();
+        if ((svc.type == ServiceType.NODE_PORT || svc.type == ServiceType.LOAD_BALANCER) && svc.isHeadless()) {
+            // validation.go ValidateService: a headless Service has no address to forward NodePorts to
+            errs.add(FieldError.invalid("spec.clusterIPs[0]", FieldError.str(ServiceSpec.NONE),
+                    "may not be set to 'None' for " + svc.type.kubeName() + " services"));
+        }
         if (svc.type == ServiceType.EXTERNAL_NAME) {
             if (!svc.clusterIps.isEmpty()) {
                 errs.add(FieldError.forbidden("spec.clusterIPs", "may not be set for ExternalName services"));
@@ -737,6 +755,11 @@ public final class ServiceAllocator implements ServiceOperations {
                             "may not be used when `type` is '" + svc.type.kubeName() + "'"));
                 }
             }
+        }
+        if (svc.healthCheckNodePort != 0 && !needsHealthCheck(svc)) {
+            // validation.go validateServiceExternalTrafficPolicy: a port no health check uses is never allocated
+            errs.add(FieldError.invalid("spec.healthCheckNodePort", Integer.toString(svc.healthCheckNodePort),
+                    "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
         }
         if (old != null) {
             if (svc.type != ServiceType.EXTERNAL_NAME && old.type != ServiceType.EXTERNAL_NAME) {
