@@ -11,4 +11,5 @@
  */
 module io.github.clusterip {
     exports io.github.clusterip;
+    exports io.github.clusterip.service;
 }
