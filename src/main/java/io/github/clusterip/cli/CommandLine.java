@@ -140,6 +140,10 @@ final class CommandLine {
             case "convert" -> {
                 return convert(args);
             }
+            case "repair" -> {
+                doing = "repairing";
+                return new RepairCommand(in, out).run(args);
+            }
             default -> throw Failure.usage("unknown command " + Messages.quote(args[0]), Help.USAGE);
         }
     }
@@ -152,7 +156,7 @@ final class CommandLine {
         String text = args.length == 2 ? Help.of(args[1]) : null;
         if (text == null) {
             throw Failure.usage(args.length == 2 ? "no command " + Messages.quote(args[1]) + " to explain"
-                    : "help takes at most one command", "usage: clusterip help [bands|allocate|inspect|convert]");
+                    : "help takes at most one command", "usage: clusterip help [bands|allocate|inspect|convert|repair]");
         }
         out.print(text);
         return ExitCode.OK;

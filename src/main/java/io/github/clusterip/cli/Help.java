@@ -3,7 +3,7 @@ package io.github.clusterip.cli;
 /** The help texts: one section per command, the exit codes, and the usage lines. */
 final class Help {
 
-    static final String USAGE = "usage: clusterip bands|allocate|inspect|convert|help ... "
+    static final String USAGE = "usage: clusterip bands|allocate|inspect|convert|repair|help ... "
             + "(clusterip --help explains each command)";
     static final String BANDS_USAGE = "usage: clusterip bands CIDR|PORTS...";
     static final String ALLOCATE_USAGE = "usage: clusterip allocate CIDR|PORTS [--static IP|PORT]... [--dynamic N] "
@@ -12,6 +12,8 @@ final class Help {
             + "[--addresses|--ports] [--max-bytes N]";
     static final String CONVERT_USAGE = "usage: clusterip convert [FILE|-] --to F [--output FILE] [--format F] "
             + "[--range RANGE] [--max-bytes N]";
+    static final String REPAIR_USAGE = "usage: clusterip repair SNAPSHOT... --services FILE|- [--passes N] [--write] "
+            + "[--max-bytes N]";
 
     private static final String INTRO = """
             clusterip: Kubernetes Service ClusterIP and NodePort bands, allocation and snapshots, as
@@ -22,6 +24,7 @@ final class Help {
               clusterip allocate CIDR|PORTS [--static IP|PORT]... [--dynamic N] [--seed S] [--sequential]
               clusterip inspect [FILE|-] [--format F] [--range RANGE] [--addresses|--ports] [--max-bytes N]
               clusterip convert [FILE|-] --to F [--output FILE] [--format F] [--range RANGE] [--max-bytes N]
+              clusterip repair SNAPSHOT... --services FILE|- [--passes N] [--write] [--max-bytes N]
               clusterip help [COMMAND]    (also --help, -h, and COMMAND --help)
               clusterip --version
 
@@ -92,6 +95,32 @@ final class Help {
               --max-bytes N  refuses input longer than N bytes (default 67108864, 64 MiB).
             """;
 
+    static final String REPAIR = """
+            repair SNAPSHOT... --services FILE|- [--passes N] [--write] [--max-bytes N]
+              Checks snapshots against the Services that exist and repairs them as kube-apiserver's repair
+              controllers do. Each SNAPSHOT is a file holding a RangeAllocation (JSON or compact, told from
+              its content as inspect does; raw data is not read): one per Service CIDR, each CIDR once, and
+              at most one of the NodePort range. For each Service, in the order given: a ClusterIP or
+              NodePort it uses that is not allocated is allocated for it ("repair"); one used by two Services
+              is left to the first ("duplicate"); one outside every CIDR or the port range is left
+              ("outOfRange"). An address or port allocated but used by no Service is a leak: it is flagged,
+              and released only in the 3rd pass in a row that sees it leaked (kube-apiserver's
+              numRepairsBeforeLeakCleanup), so one pass releases nothing. Each pass prints a line with its
+              number and counts, then one line per finding: its type, address or port, Service, what was
+              done, and kube-apiserver's event reason and message. The exit code is 0 whether or not
+              problems were found.
+              --services FILE  the Services, as JSON, from FILE or from standard input ("-"): either an array
+                               of {"namespace":"default","name":"web","clusterIPs":["10.96.0.10"],
+                               "nodePorts":[30080]} (clusterIPs and nodePorts may be left out), or the
+                               output of "kubectl get services -A -o json" (a List whose items are read from
+                               metadata.namespace and .name, spec.clusterIPs, spec.ports[].nodePort and
+                               .protocol, and spec.healthCheckNodePort). Each Service once.
+              --passes N       runs N passes in a row (1 to 100, default 1); 3 or more release the leaks.
+              --write          writes the repaired state back to each snapshot file, in the form it was
+                               read, replacing the file; without it the files are left as they are.
+              --max-bytes N    refuses a file longer than N bytes (default 67108864, 64 MiB).
+            """;
+
     static final String HELP = """
             help [COMMAND]
               Prints this help, or the help of one command. --help and -h do the same, before or after a
@@ -120,7 +149,7 @@ final class Help {
     /** The whole help. */
     static String all() {
         return INTRO + "commands:\n" + indent(BANDS) + "\n" + indent(ALLOCATE) + "\n" + indent(INSPECT) + "\n"
-                + indent(CONVERT) + "\n" + indent(HELP) + "\n" + NUMBERS + "\n" + EXIT_CODES;
+                + indent(CONVERT) + "\n" + indent(REPAIR) + "\n" + indent(HELP) + "\n" + NUMBERS + "\n" + EXIT_CODES;
     }
 
     /** The help of one command, or null if there is no such command. */
@@ -130,6 +159,7 @@ final class Help {
             case "allocate" -> ALLOCATE;
             case "inspect" -> INSPECT;
             case "convert" -> CONVERT;
+            case "repair" -> REPAIR;
             case "help" -> HELP;
             default -> null;
         };

@@ -9,7 +9,7 @@ import java.nio.charset.Charset;
 
 /**
  * The entry point of the jar ({@code java -jar clusterip-allocator.jar ...}): the commands
- * {@code bands}, {@code allocate}, {@code inspect} and {@code convert}; {@code --help} explains
+ * {@code bands}, {@code allocate}, {@code inspect}, {@code convert} and {@code repair}; {@code --help} explains
  * them and lists the exit codes. Not part of the API: its package is not exported.
  */
 public final class Main {

@@ -29,7 +29,8 @@ class CliTest {
             "bands", List.of(),
             "allocate", List.of("--static", "--dynamic", "--seed", "--sequential"),
             "inspect", List.of("--format", "--range", "--addresses", "--ports", "--max-bytes"),
-            "convert", List.of("--to", "--output", "--format", "--range", "--max-bytes"));
+            "convert", List.of("--to", "--output", "--format", "--range", "--max-bytes"),
+            "repair", List.of("--services", "--passes", "--write", "--max-bytes"));
 
     @Test
     void bandsPrintsTheSeedExamplesExactly() {
