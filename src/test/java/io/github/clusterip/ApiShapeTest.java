@@ -51,7 +51,33 @@ class ApiShapeTest {
             "io.github.clusterip.RangeAllocation",
             "io.github.clusterip.RangeFullException",
             "io.github.clusterip.ScanStrategy",
-            "io.github.clusterip.ServiceCidr");
+            "io.github.clusterip.ServiceCidr",
+            "io.github.clusterip.service.ExistingService",
+            "io.github.clusterip.service.ExistingService$Port",
+            "io.github.clusterip.service.ExternalTrafficPolicy",
+            "io.github.clusterip.service.FieldError",
+            "io.github.clusterip.service.FieldError$Type",
+            "io.github.clusterip.service.IpFamilyPolicy",
+            "io.github.clusterip.service.Protocol",
+            "io.github.clusterip.service.Repair",
+            "io.github.clusterip.service.Repair$Builder",
+            "io.github.clusterip.service.RepairAction",
+            "io.github.clusterip.service.RepairErrorType",
+            "io.github.clusterip.service.RepairFinding",
+            "io.github.clusterip.service.RepairFinding$Kind",
+            "io.github.clusterip.service.RepairMetrics",
+            "io.github.clusterip.service.RepairReport",
+            "io.github.clusterip.service.ServiceAllocator",
+            "io.github.clusterip.service.ServiceAlreadyExistsException",
+            "io.github.clusterip.service.ServiceException",
+            "io.github.clusterip.service.ServiceInternalException",
+            "io.github.clusterip.service.ServiceInvalidException",
+            "io.github.clusterip.service.ServiceNotFoundException",
+            "io.github.clusterip.service.ServiceOperations",
+            "io.github.clusterip.service.ServicePort",
+            "io.github.clusterip.service.ServiceSpec",
+            "io.github.clusterip.service.ServiceSpec$Builder",
+            "io.github.clusterip.service.ServiceType");
 
     private static ModuleDescriptor descriptor() throws IOException, URISyntaxException {
         try (InputStream in = Files.newInputStream(classesDir().resolve("module-info.class"))) {
@@ -64,7 +90,7 @@ class ApiShapeTest {
         ModuleDescriptor descriptor = descriptor();
         assertThat(descriptor.name()).isEqualTo("io.github.clusterip");
         assertThat(descriptor.exports()).extracting(ModuleDescriptor.Exports::source)
-                .containsExactly("io.github.clusterip");
+                .containsExactlyInAnyOrder("io.github.clusterip", "io.github.clusterip.service");
         assertThat(descriptor.exports()).noneMatch(ModuleDescriptor.Exports::isQualified);
         assertThat(descriptor.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet()))
                 .isEqualTo(Set.of("java.base"));
