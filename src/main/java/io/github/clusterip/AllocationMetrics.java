@@ -70,10 +70,12 @@ package io.github.clusterip;
  *       the change, as kube-apiserver reads {@code Used()} and {@code Free()} after it;
  *       {@code available} is what the allocator's {@code free()} would give for that
  *       {@code allocated} (so it follows the {@link CompatibilityProfile}). The allocators read
- *       them without holding other threads off, so when changes race a count may include or miss
- *       a change made at the same moment, and the event of one change may arrive after that of a
- *       later one; once nothing changes, the latest event's counts are exact. A binding keeps the
- *       latest value it received, as kube-apiserver's gauges do.</li>
+ *       them without holding other threads off: with no change running at the same time they are
+ *       exact; when changes race, a count may include or miss a change made at the same moment,
+ *       and the event of one change may arrive after that of a later one, so a gauge that keeps
+ *       the latest value received (as kube-apiserver's do, and as a binding should) can be off by
+ *       the racing changes until the next event. kube-apiserver's gauges race the same way. A
+ *       host that needs exact figures at a given moment reads the allocator's {@code used()}.</li>
  *   <li>No event for a restore, a snapshot factory, or the building of an allocator: the gauges
  *       have a value only once the first event has come, as in kube-apiserver, whose
  *       {@code Restore} sets no gauge. A binding that wants values at once sets them from the
