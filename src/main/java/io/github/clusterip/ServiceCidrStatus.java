@@ -10,15 +10,22 @@ import java.util.Objects;
  * {@link ServiceCidrSet#remove(ServiceCidr)}. A removed CIDR that some allocated address lies in
  * alone (in no ready CIDR of the set) stays in the set, not ready, with Kubernetes' condition
  * reason {@value #TERMINATING} and message {@value #TERMINATING_MESSAGE}, until the last such
- * address is released; then it leaves the set.
+ * address is released, or a CIDR added to the set covers them; then it leaves the set. An
+ * address lies in a CIDR, as Kubernetes' ServiceCIDR controller counts it, if it is inside the
+ * block and is neither its network address nor, in IPv4, its broadcast address.
+ *
+ * <p>Instances are immutable: a status is a snapshot, taken under the set's lock, that later
+ * changes to the set do not alter.
  *
  * @param cidr the CIDR
  * @param ready whether new addresses may be allocated in it
  * @param reason empty when ready, else {@value #TERMINATING}
  * @param message empty when ready, else {@value #TERMINATING_MESSAGE}
- * @param allocated the allocated addresses that lie in the CIDR (an address in several
- *        overlapping CIDRs counts in each)
- * @param available the usable addresses of the CIDR that are free, at most {@code Long.MAX_VALUE}
+ * @param allocated the allocated addresses that are usable addresses of the CIDR (an address in
+ *        several overlapping CIDRs counts in each), as {@link ClusterIpAllocator#used()} counts
+ * @param available the usable addresses of the CIDR that are free, as
+ *        {@link ClusterIpAllocator#free()} reports them under the set's profile: at most
+ *        {@code Long.MAX_VALUE}
  */
 public record ServiceCidrStatus(ServiceCidr cidr, boolean ready, String reason, String message,
         long allocated, long available) {
