@@ -6,13 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.clusterip.ClusterIpAllocator;
 import io.github.clusterip.IpAddress;
 import io.github.clusterip.IpAlreadyAllocatedException;
+import io.github.clusterip.IpFamily;
+import io.github.clusterip.IpNotInAnyCidrException;
 import io.github.clusterip.IpNotInRangeException;
 import io.github.clusterip.NodePortAllocator;
+import io.github.clusterip.Owner;
 import io.github.clusterip.PortAlreadyAllocatedException;
 import io.github.clusterip.PortNotInRangeException;
 import io.github.clusterip.PortRange;
 import io.github.clusterip.RangeFullException;
 import io.github.clusterip.ServiceCidr;
+import io.github.clusterip.ServiceCidrSet;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
@@ -100,6 +104,42 @@ class MicrometerBindingTest {
         assertThat(gauge(IP + "allocated_ips", "10.96.0.0/24")).isEqualTo(1);
         assertThat(gauge(IP + "available_ips", "10.96.0.0/24")).isEqualTo(253);
         assertThat(registry.find(IP + "allocation_duration_seconds").timers()).hasSize(2);
+    }
+
+    @Test
+    void serviceCidrSetFeedsTheMetricsOfEachCidr() {
+        String a = "10.96.0.0/28";
+        String b = "10.97.0.0/28"; // 14 usable addresses each
+        ServiceCidrSet set = ServiceCidrSet.builder().add(ServiceCidr.parse(a)).add(ServiceCidr.parse(b))
+                .seed(11).metrics(metrics).build();
+        Owner web = new Owner("default", "web");
+
+        set.allocate(IpAddress.parse("10.96.0.1"), web);
+        assertThatThrownBy(() -> set.allocate(IpAddress.parse("10.96.0.1"), web))
+                .isInstanceOf(IpAlreadyAllocatedException.class);
+        // In no CIDR of the set: no per-CIDR allocator is asked, so no CIDR counts an error.
+        assertThatThrownBy(() -> set.allocate(IpAddress.parse("10.98.0.1"), web))
+                .isInstanceOf(IpNotInAnyCidrException.class);
+        for (int i = 0; i < 27; i++) {
+            set.allocateNext(IpFamily.IPV4, web);
+        }
+        assertThatThrownBy(() -> set.allocateNext(IpFamily.IPV4, web)).isInstanceOf(RangeFullException.class);
+        assertThat(set.release(IpAddress.parse("10.97.0.3"))).isTrue();
+
+        assertThat(counter(IP + "allocation_total", "cidr", a, "scope", "static")).isEqualTo(1);
+        assertThat(counter(IP + "allocation_total", "cidr", a, "scope", "dynamic")).isEqualTo(13);
+        assertThat(counter(IP + "allocation_total", "cidr", b, "scope", "dynamic")).isEqualTo(14);
+        assertThat(registry.find(IP + "allocation_total").tags("cidr", b, "scope", "static").counter()).isNull();
+        assertThat(counter(IP + "allocation_errors_total", "cidr", a, "scope", "static")).isEqualTo(1);
+        assertThat(counter(IP + "allocation_errors_total", "cidr", a, "scope", "dynamic")).isEqualTo(1);
+        assertThat(counter(IP + "allocation_errors_total", "cidr", b, "scope", "dynamic")).isEqualTo(1);
+        assertThat(registry.find(IP + "allocation_errors_total").counters()).hasSize(3);
+        assertThat(gauge(IP + "allocated_ips", a)).isEqualTo(14);
+        assertThat(gauge(IP + "available_ips", a)).isZero();
+        assertThat(gauge(IP + "allocated_ips", b)).isEqualTo(13);
+        assertThat(gauge(IP + "available_ips", b)).isEqualTo(1);
+        assertThat(registry.get(IP + "allocation_duration_seconds").tag("cidr", a).timer().count()).isEqualTo(14);
+        assertThat(registry.get(IP + "allocation_duration_seconds").tag("cidr", b).timer().count()).isEqualTo(14);
     }
 
     @Test
