@@ -81,6 +81,8 @@ package io.github.clusterip;
  *       {@code Restore} sets no gauge. A binding that wants values at once sets them from the
  *       allocator's {@code used()} and {@code free()}.</li>
  *   <li>Dry runs send nothing, as in kube-apiserver.</li>
+ *   <li>A {@link ServiceCidrSet} reports per CIDR, as kube-apiserver's per-CIDR allocators do
+ *       under its {@code MetaAllocator}; its class comment says which CIDR hears of what.</li>
  * </ul>
  *
  * <p>Every method has an empty default, so an implementation overrides only what it publishes.
