@@ -48,6 +48,9 @@ import java.util.stream.StreamSupport;
  * assert copy.isAllocated(next) && copy.used() == 2;
  * }</pre>
  *
+ * <p>An {@link AllocationMetrics} listener set with {@link Builder#metrics} hears of each
+ * allocation, failed allocation and release, as kube-apiserver's allocator metrics count them.
+ *
  * <p>This class is thread-safe, and every method but {@link #estimatedUsed()} and
  * {@link #toString()} is atomic (linearizable): it takes effect at one instant between its call
  * and its return. Threads allocate and release in parallel: each change is a compare-and-set on
@@ -104,6 +107,10 @@ public final class ClusterIpAllocator {
     private final long maxRestoreBytes;
     /** The engine, over the usable addresses: index k is address network + 1 + k. */
     private final BandedAllocator engine;
+    /** The metrics listener; {@link AllocationMetrics#NONE} when none was set. */
+    private final AllocationMetrics metrics;
+    /** Whether a listener was set: the only test on the hot path when none was. */
+    private final boolean measured;
 
     private ClusterIpAllocator(Builder builder) {
         this.cidr = builder.cidr;
@@ -121,6 +128,8 @@ public final class ClusterIpAllocator {
         long staticSize = Long.compareUnsigned(size, offset) < 0 ? size : offset;
         RandomGenerator random = builder.random.forAllocator();
         this.engine = new BandedAllocator(size, staticSize, builder.strategy, random);
+        this.metrics = builder.metrics;
+        this.measured = metrics != AllocationMetrics.NONE;
     }
 
     /**
@@ -267,11 +276,39 @@ public final class ClusterIpAllocator {
      *     outside the bound it was asked for; nothing is allocated
      */
     public IpAddress allocateNext() {
+        if (measured) {
+            return allocateNextMeasured();
+        }
         long index = engine.allocateNext();
         if (index == -1) {
             throw new RangeFullException(cidr);
         }
         return cidr.addressAt(index);
+    }
+
+    /** {@link #allocateNext()} with a listener: kube-apiserver's dynamic-scope metrics. */
+    private IpAddress allocateNextMeasured() {
+        long start = System.nanoTime();
+        long index;
+        try {
+            index = engine.allocateNext();
+        } catch (IllegalStateException e) {
+            metrics.addressAllocationFailed(cidr, AllocationMetrics.Scope.DYNAMIC);
+            throw e;
+        }
+        if (index == -1) {
+            metrics.addressAllocationFailed(cidr, AllocationMetrics.Scope.DYNAMIC);
+            throw new RangeFullException(cidr);
+        }
+        long nanos = System.nanoTime() - start;
+        reportAllocated(AllocationMetrics.Scope.DYNAMIC, nanos);
+        return cidr.addressAt(index);
+    }
+
+    /** Tells the listener of an allocation, with the counts read just after it. */
+    private void reportAllocated(AllocationMetrics.Scope scope, long nanos) {
+        long used = engine.estimatedUsed();
+        metrics.addressAllocated(cidr, scope, used, freeOf(used), nanos);
     }
 
     /**
@@ -301,11 +338,31 @@ public final class ClusterIpAllocator {
      * @throws NullPointerException if {@code address} is null
      */
     public boolean tryAllocate(IpAddress address) {
+        if (measured) {
+            return tryAllocateMeasured(address);
+        }
         long index = indexOf(address);
         if (index == -1) {
             throw new IpNotInRangeException(address, cidr);
         }
         return engine.allocate(index);
+    }
+
+    /** {@link #tryAllocate(IpAddress)} with a listener: kube-apiserver's static-scope metrics. */
+    private boolean tryAllocateMeasured(IpAddress address) {
+        long index = indexOf(address);
+        if (index == -1) {
+            metrics.addressAllocationFailed(cidr, AllocationMetrics.Scope.STATIC);
+            throw new IpNotInRangeException(address, cidr);
+        }
+        long start = System.nanoTime();
+        if (!engine.allocate(index)) {
+            metrics.addressAllocationFailed(cidr, AllocationMetrics.Scope.STATIC);
+            return false;
+        }
+        long nanos = System.nanoTime() - start;
+        reportAllocated(AllocationMetrics.Scope.STATIC, nanos);
+        return true;
     }
 
     /** The index of a usable address of this allocator, or -1; the profile's rules applied. */
@@ -330,7 +387,14 @@ public final class ClusterIpAllocator {
         if (index == -1) {
             return false;
         }
-        return engine.release(index);
+        if (!engine.release(index)) {
+            return false;
+        }
+        if (measured) {
+            long used = engine.estimatedUsed();
+            metrics.addressReleased(cidr, used, freeOf(used));
+        }
+        return true;
     }
 
     /**
@@ -385,7 +449,11 @@ public final class ClusterIpAllocator {
      *     {@code Long.MAX_VALUE}
      */
     public long free() {
-        long used = used();
+        return freeOf(used());
+    }
+
+    /** The free count for {@code used} allocated addresses, as {@link #free()} reports it. */
+    private long freeOf(long used) {
         switch (profile) {
             case KUBE_APISERVER_BITMAP:
                 return engine.size() - used; // below zero when a restore kept bits beyond the range
@@ -666,6 +734,7 @@ public final class ClusterIpAllocator {
         private final RandomChoice random = new RandomChoice();
         private long maxRestoreBytes = DEFAULT_MAX_RESTORE_BYTES;
         private CompatibilityProfile profile = CompatibilityProfile.CLUSTERIP;
+        private AllocationMetrics metrics = AllocationMetrics.NONE;
 
         private Builder(ServiceCidr cidr) {
             this.cidr = Objects.requireNonNull(cidr, "cidr");
@@ -754,6 +823,22 @@ public final class ClusterIpAllocator {
          */
         public Builder profile(CompatibilityProfile profile) {
             this.profile = Objects.requireNonNull(profile, "profile");
+            return this;
+        }
+
+        /**
+         * Sets the listener that hears of each allocation, failed allocation and release, with
+         * the labels and values of kube-apiserver's {@code kube_apiserver_clusterip_allocator_*}
+         * metrics; {@link AllocationMetrics#NONE} by default, which costs one test of a final
+         * field per call. {@link AllocationMetrics} says which call sends which event, and when.
+         * Every allocator this builder builds calls this same listener, each with its own CIDR.
+         *
+         * @param metrics the listener
+         * @return this builder
+         * @throws NullPointerException if {@code metrics} is null
+         */
+        public Builder metrics(AllocationMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 

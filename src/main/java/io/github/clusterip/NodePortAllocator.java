@@ -41,6 +41,10 @@ import java.util.stream.IntStream;
  * assert copy.isAllocated(next) && copy.used() == 2;
  * }</pre>
  *
+ * <p>An {@link AllocationMetrics} listener set with {@link Builder#metrics} hears of each
+ * allocation, failed allocation and release, as kube-apiserver's NodePort allocator metrics count
+ * them.
+ *
  * <p>This class is thread-safe, and every method but {@link #estimatedUsed()} and
  * {@link #toString()} is atomic (linearizable). Threads allocate and release in parallel, each
  * change a compare-and-set on one word of the bitmap, with no lock. {@link #used()}, the band
@@ -61,6 +65,10 @@ public final class NodePortAllocator {
     private final CompatibilityProfile profile;
     /** The engine: index k is port base + k. */
     private final BandedAllocator engine;
+    /** The metrics listener; {@link AllocationMetrics#NONE} when none was set. */
+    private final AllocationMetrics metrics;
+    /** Whether a listener was set: the only test on the hot path when none was. */
+    private final boolean measured;
 
     private NodePortAllocator(Builder builder) {
         this.range = builder.range;
@@ -68,6 +76,8 @@ public final class NodePortAllocator {
         this.profile = builder.profile;
         RandomGenerator random = builder.random.forAllocator();
         this.engine = new BandedAllocator(range.size(), range.bandOffset(), strategy, random);
+        this.metrics = builder.metrics;
+        this.measured = metrics != AllocationMetrics.NONE;
     }
 
     /**
@@ -199,11 +209,37 @@ public final class NodePortAllocator {
      *     outside the bound it was asked for; nothing is allocated
      */
     public int allocateNext() {
+        if (measured) {
+            return allocateNextMeasured();
+        }
         long index = engine.allocateNext();
         if (index == -1) {
             throw new RangeFullException(range);
         }
         return range.base() + (int) index;
+    }
+
+    /** {@link #allocateNext()} with a listener: kube-apiserver's dynamic-scope metrics. */
+    private int allocateNextMeasured() {
+        long index;
+        try {
+            index = engine.allocateNext();
+        } catch (IllegalStateException e) {
+            metrics.portAllocationFailed(range, AllocationMetrics.Scope.DYNAMIC);
+            throw e;
+        }
+        if (index == -1) {
+            metrics.portAllocationFailed(range, AllocationMetrics.Scope.DYNAMIC);
+            throw new RangeFullException(range);
+        }
+        reportAllocated(AllocationMetrics.Scope.DYNAMIC);
+        return range.base() + (int) index;
+    }
+
+    /** Tells the listener of an allocation, with the counts read just after it. */
+    private void reportAllocated(AllocationMetrics.Scope scope) {
+        long used = engine.estimatedUsed();
+        metrics.portAllocated(range, scope, used, range.size() - used);
     }
 
     /**
@@ -230,9 +266,20 @@ public final class NodePortAllocator {
      */
     public boolean tryAllocate(int port) {
         if (!range.contains(port)) {
+            if (measured) {
+                metrics.portAllocationFailed(range, AllocationMetrics.Scope.STATIC);
+            }
             throw new PortNotInRangeException(port, range);
         }
-        return engine.allocate(port - range.base());
+        boolean allocated = engine.allocate(port - range.base());
+        if (measured) {
+            if (allocated) {
+                reportAllocated(AllocationMetrics.Scope.STATIC);
+            } else {
+                metrics.portAllocationFailed(range, AllocationMetrics.Scope.STATIC);
+            }
+        }
+        return allocated;
     }
 
     /**
@@ -243,7 +290,14 @@ public final class NodePortAllocator {
      * @return true if the port was allocated and is now free
      */
     public boolean release(int port) {
-        return range.contains(port) && engine.release(port - range.base());
+        if (!range.contains(port) || !engine.release(port - range.base())) {
+            return false;
+        }
+        if (measured) {
+            long used = engine.estimatedUsed();
+            metrics.portReleased(range, used, range.size() - used);
+        }
+        return true;
     }
 
     /**
@@ -434,6 +488,7 @@ public final class NodePortAllocator {
         private ScanStrategy strategy = ScanStrategy.RANDOM;
         private final RandomChoice random = new RandomChoice();
         private CompatibilityProfile profile = CompatibilityProfile.CLUSTERIP;
+        private AllocationMetrics metrics = AllocationMetrics.NONE;
 
         private Builder(PortRange range) {
             this.range = Objects.requireNonNull(range, "range");
@@ -493,6 +548,21 @@ public final class NodePortAllocator {
          */
         public Builder profile(CompatibilityProfile profile) {
             this.profile = Objects.requireNonNull(profile, "profile");
+            return this;
+        }
+
+        /**
+         * Sets the listener that hears of each allocation, failed allocation and release, with
+         * the labels and values of kube-apiserver's {@code kube_apiserver_nodeport_allocator_*}
+         * metrics; {@link AllocationMetrics#NONE} by default, which costs one test of a final
+         * field per call. {@link AllocationMetrics} says which call sends which event, and when.
+         *
+         * @param metrics the listener
+         * @return this builder
+         * @throws NullPointerException if {@code metrics} is null
+         */
+        public Builder metrics(AllocationMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 
