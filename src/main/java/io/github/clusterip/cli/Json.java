@@ -17,7 +17,7 @@ import java.util.Map;
  * linear in the input's size and the tree is bounded by its size and by the value count, so a
  * hostile input costs at most a bounded time and memory; the caller bounds the size.
  */
-final class Json {
+final class Json extends JsonScanner {
 
     /** The deepest nesting of objects and arrays accepted. */
     static final int MAX_DEPTH = 128;
@@ -81,13 +81,11 @@ final class Json {
         }
     }
 
-    private final byte[] in;
     private final String what;
-    private int pos;
     private int values;
 
     private Json(byte[] in, String what) {
-        this.in = in;
+        super(in);
         this.what = what;
     }
 
@@ -125,7 +123,7 @@ final class Json {
                 return array(depth);
             }
             case '"' -> {
-                return new JString(at, string());
+                return new JString(at, readString(Integer.MAX_VALUE));
             }
             case 't' -> {
                 literal("true");
@@ -165,7 +163,7 @@ final class Json {
             if (peek() != '"') {
                 throw error("expected a member name in double quotes, found " + found());
             }
-            String name = string();
+            String name = readString(Integer.MAX_VALUE);
             skipWhitespace();
             expect(':', "':' after the member name");
             skipWhitespace();
@@ -266,163 +264,8 @@ final class Json {
         return pos > start;
     }
 
-    /** Reads a string at {@code pos} (its opening quote), checking every escape and UTF-8 sequence. */
-    private String string() {
-        int start = pos;
-        pos++;
-        StringBuilder text = new StringBuilder();
-        while (true) {
-            if (pos >= in.length) {
-                throw errorAt(start, "the string that starts here is not closed");
-            }
-            int b = in[pos] & 0xff;
-            if (b == '"') {
-                pos++;
-                return text.toString();
-            } else if (b == '\\') {
-                text.appendCodePoint(escape());
-            } else if (b < 0x20) {
-                throw error(String.format("a control character (0x%02x) in a string must be escaped", b));
-            } else if (b < 0x80) {
-                text.append((char) b);
-                pos++;
-            } else {
-                text.appendCodePoint(utf8());
-            }
-        }
-    }
-
-    private int escape() {
-        int at = pos;
-        if (pos + 1 >= in.length) {
-            throw errorAt(at, "the escape sequence is cut off");
-        }
-        char c = (char) in[pos + 1];
-        pos += 2;
-        switch (c) {
-            case '"', '\\', '/' -> {
-                return c;
-            }
-            case 'b' -> {
-                return '\b';
-            }
-            case 'f' -> {
-                return '\f';
-            }
-            case 'n' -> {
-                return '\n';
-            }
-            case 'r' -> {
-                return '\r';
-            }
-            case 't' -> {
-                return '\t';
-            }
-            case 'u' -> {
-                char unit = hex4(at);
-                if (Character.isHighSurrogate(unit)) {
-                    if (pos + 1 < in.length && in[pos] == '\\' && in[pos + 1] == 'u') {
-                        int lowAt = pos;
-                        pos += 2;
-                        char low = hex4(lowAt);
-                        if (Character.isLowSurrogate(low)) {
-                            return Character.toCodePoint(unit, low);
-                        }
-                    }
-                    throw errorAt(at, "\\u escape of a high surrogate not followed by a \\u escape of a low one");
-                }
-                if (Character.isLowSurrogate(unit)) {
-                    throw errorAt(at, "\\u escape of a low surrogate without a high one before it");
-                }
-                return unit;
-            }
-            default -> throw errorAt(at, "unknown escape sequence \\" + printable(in[at + 1]));
-        }
-    }
-
-    private char hex4(int escapeAt) {
-        if (pos + 4 > in.length) {
-            throw errorAt(escapeAt, "a \\u escape needs four hexadecimal digits");
-        }
-        int value = 0;
-        for (int i = 0; i < 4; i++) {
-            int digit = in[pos + i] < 0 ? -1 : Character.digit(in[pos + i], 16);
-            if (digit < 0) {
-                throw errorAt(escapeAt, "a \\u escape needs four hexadecimal digits");
-            }
-            value = value << 4 | digit;
-        }
-        pos += 4;
-        return (char) value;
-    }
-
-    /** Decodes one multi-byte UTF-8 sequence, refusing malformed, overlong and surrogate forms. */
-    private int utf8() {
-        int at = pos;
-        int b = in[pos] & 0xff;
-        int extra;
-        int min;
-        int codePoint;
-        if (b >= 0xc2 && b <= 0xdf) {
-            extra = 1;
-            min = 0x80;
-            codePoint = b & 0x1f;
-        } else if (b >= 0xe0 && b <= 0xef) {
-            extra = 2;
-            min = 0x800;
-            codePoint = b & 0x0f;
-        } else if (b >= 0xf0 && b <= 0xf4) {
-            extra = 3;
-            min = 0x10000;
-            codePoint = b & 0x07;
-        } else {
-            throw errorAt(at, String.format("invalid UTF-8 byte 0x%02x", b));
-        }
-        for (int i = 1; i <= extra; i++) {
-            if (at + i >= in.length || (in[at + i] & 0xc0) != 0x80) {
-                throw errorAt(at, "invalid UTF-8 sequence");
-            }
-            codePoint = codePoint << 6 | (in[at + i] & 0x3f);
-        }
-        if (codePoint < min || codePoint > Character.MAX_CODE_POINT
-                || (codePoint >= Character.MIN_SURROGATE && codePoint <= Character.MAX_SURROGATE)) {
-            throw errorAt(at, "invalid UTF-8 sequence");
-        }
-        pos += 1 + extra;
-        return codePoint;
-    }
-
-    private void skipWhitespace() {
-        while (pos < in.length && (in[pos] == ' ' || in[pos] == '\t' || in[pos] == '\n' || in[pos] == '\r')) {
-            pos++;
-        }
-    }
-
-    private void expect(char c, String expected) {
-        if (peek() != c) {
-            throw error("expected " + expected + ", found " + found());
-        }
-        pos++;
-    }
-
-    private int peek() {
-        return pos < in.length ? in[pos] & 0xff : -1;
-    }
-
-    private String found() {
-        return pos >= in.length ? "the end of the input" : printable(in[pos]);
-    }
-
-    private static String printable(byte b) {
-        int c = b & 0xff;
-        return c >= 0x21 && c < 0x7f ? "'" + (char) c + "'" : String.format("byte 0x%02x", c);
-    }
-
-    private Failure error(String problem) {
-        return errorAt(pos, problem);
-    }
-
-    private Failure errorAt(int offset, String problem) {
+    @Override
+    Failure errorAt(int offset, String problem) {
         return Failure.badInput("invalid " + what + " at " + place(offset) + ": " + problem);
     }
 
