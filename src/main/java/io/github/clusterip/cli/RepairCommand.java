@@ -161,14 +161,10 @@ final class RepairCommand {
 
     /** The form of a snapshot: compact or JSON, told from its first bytes; raw data is refused. */
     private static Format formatOf(byte[] bytes, String file) {
-        if (bytes.length >= 4 && bytes[0] == 'C' && bytes[1] == 'I' && bytes[2] == 'P' && bytes[3] == 'S') {
+        if (SnapshotInput.startsWith(bytes, SnapshotInput.COMPACT_MAGIC)) {
             return Format.COMPACT;
         }
-        int i = 0;
-        while (i < bytes.length && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\n' || bytes[i] == '\r')) {
-            i++;
-        }
-        if (i < bytes.length && bytes[i] == '{') {
+        if (SnapshotInput.startsAnObject(bytes)) {
             return Format.JSON;
         }
         throw Failure.badInput("cannot tell the form of " + SnapshotInput.nameOf(file) + ": repair reads"

@@ -55,7 +55,7 @@ final class SnapshotInput {
     /** The largest limit that can be asked for: about the largest Java array. */
     static final long MAX_MAX_BYTES = Integer.MAX_VALUE - 8;
 
-    private static final byte[] COMPACT_MAGIC = {'C', 'I', 'P', 'S'};
+    static final byte[] COMPACT_MAGIC = {'C', 'I', 'P', 'S'};
     /** Where a compact snapshot says what it holds: 4 or 6 for a CIDR, 'P' for a port range. */
     private static final int COMPACT_KIND_OFFSET = 5;
     private static final byte COMPACT_KIND_PORTS = 'P';
@@ -129,11 +129,7 @@ final class SnapshotInput {
         if (startsWith(bytes, COMPACT_MAGIC)) {
             return Format.COMPACT;
         }
-        int i = 0;
-        while (i < bytes.length && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\n' || bytes[i] == '\r')) {
-            i++;
-        }
-        if (i < bytes.length && bytes[i] == '{') {
+        if (startsAnObject(bytes)) {
             return Format.JSON;
         }
         if (bytes.length == 0) {
@@ -145,7 +141,7 @@ final class SnapshotInput {
                 + " give --range RANGE");
     }
 
-    private static boolean startsWith(byte[] bytes, byte[] prefix) {
+    static boolean startsWith(byte[] bytes, byte[] prefix) {
         if (bytes.length < prefix.length) {
             return false;
         }
@@ -181,5 +177,14 @@ final class SnapshotInput {
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw Failure.badInput(e.getMessage());
         }
+    }
+
+    /** Whether the bytes start, after JSON white space, with '{': a RangeAllocation JSON object. */
+    static boolean startsAnObject(byte[] bytes) {
+        int i = 0;
+        while (i < bytes.length && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\n' || bytes[i] == '\r')) {
+            i++;
+        }
+        return i < bytes.length && bytes[i] == '{';
     }
 }
