@@ -831,7 +831,6 @@ public final class ClusterIpAllocator {
          * the labels and values of kube-apiserver's {@code kube_apiserver_clusterip_allocator_*}
          * metrics; {@link AllocationMetrics#NONE} by default, which costs one test of a final
          * field per call. {@link AllocationMetrics} says which call sends which event, and when.
-         * Every allocator this builder builds calls this same listener, each with its own CIDR.
          *
          * @param metrics the listener
          * @return this builder
