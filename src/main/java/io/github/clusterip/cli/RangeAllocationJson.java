@@ -214,54 +214,6 @@ final class RangeAllocationJson extends JsonScanner {
         }
     }
 
-    private void literal(String word) {
-        for (int i = 0; i < word.length(); i++) {
-            if (pos + i >= in.length || in[pos + i] != word.charAt(i)) {
-                throw error("expected a value, found " + found());
-            }
-        }
-        pos += word.length();
-    }
-
-    /** Number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-    private void skipNumber() {
-        int start = pos;
-        if (peek() == '-') {
-            pos++;
-        }
-        if (peek() == '0') {
-            pos++;
-        } else if (!digits()) {
-            throw errorAt(start, "a number needs a digit after its minus sign");
-        }
-        if (peek() == '.') {
-            pos++;
-            if (!digits()) {
-                throw error("a number needs a digit after its decimal point, found " + found());
-            }
-        }
-        if (peek() == 'e' || peek() == 'E') {
-            pos++;
-            if (peek() == '+' || peek() == '-') {
-                pos++;
-            }
-            if (!digits()) {
-                throw error("a number needs a digit in its exponent, found " + found());
-            }
-        }
-        if (peek() >= '0' && peek() <= '9') {
-            throw errorAt(start, "a number must not start with 0 followed by more digits");
-        }
-    }
-
-    private boolean digits() {
-        int start = pos;
-        while (peek() >= '0' && peek() <= '9') {
-            pos++;
-        }
-        return pos > start;
-    }
-
     @Override
     Failure errorAt(int offset, String what) {
         return Failure.badInput("invalid RangeAllocation JSON at byte " + offset + ": " + what);
