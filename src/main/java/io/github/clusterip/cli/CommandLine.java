@@ -406,13 +406,20 @@ final class CommandLine {
             Files.write(Path.of(file), bytes);
         } catch (InvalidPathException e) {
             throw Failure.io("cannot write " + name + ": not a valid file name");
-        } catch (NoSuchFileException e) {
-            throw Failure.io("cannot write " + name + ": no such directory");
-        } catch (AccessDeniedException e) {
-            throw Failure.io("cannot write " + name + ": permission denied");
         } catch (IOException e) {
-            throw Failure.io("cannot write " + name + ": " + e.getMessage());
+            throw cannotWrite(name, e);
         }
+    }
+
+    /** The one-line error for a failed write of the file {@code name} (already quoted). */
+    static Failure cannotWrite(String name, IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return Failure.io("cannot write " + name + ": no such directory");
+        }
+        if (e instanceof AccessDeniedException) {
+            return Failure.io("cannot write " + name + ": permission denied");
+        }
+        return Failure.io("cannot write " + name + ": " + e.getMessage());
     }
 
     // ---- reading snapshots

@@ -13,11 +13,9 @@ import io.github.clusterip.service.RepairReport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -192,12 +190,8 @@ final class RepairCommand {
                 Files.move(temp, path, StandardCopyOption.REPLACE_EXISTING);
             }
             temp = null;
-        } catch (NoSuchFileException e) {
-            throw Failure.io("cannot write " + name + ": no such directory");
-        } catch (AccessDeniedException e) {
-            throw Failure.io("cannot write " + name + ": permission denied");
         } catch (IOException e) {
-            throw Failure.io("cannot write " + name + ": " + e.getMessage());
+            throw CommandLine.cannotWrite(name, e);
         } finally {
             if (temp != null) {
                 try {

@@ -211,11 +211,7 @@ public final class ServiceAllocator implements ServiceOperations {
                 }
                 // the strategy's validation runs after BeginCreate in the generic store
                 validate(svc, null);
-                ServiceSpec result = svc.build();
-                if (!dry) {
-                    txn.commit();
-                    services.put(result.owner(), result);
-                }
+                ServiceSpec result = commit(svc, txn);
                 ok = true;
                 return result;
             } finally {
@@ -247,11 +243,7 @@ public final class ServiceAllocator implements ServiceOperations {
                 // then the strategy's PrepareForUpdate and validation (rest.BeforeUpdate)
                 dropTypeDependentFields(svc, old);
                 validate(svc, old);
-                ServiceSpec result = svc.build();
-                if (!dry) {
-                    txn.commit();
-                    services.put(result.owner(), result);
-                }
+                ServiceSpec result = commit(svc, txn);
                 ok = true;
                 return result;
             } finally {
@@ -260,6 +252,19 @@ public final class ServiceAllocator implements ServiceOperations {
                 }
             }
         }
+    }
+
+    /**
+     * The end of a create or an update that passed every check: the Service as returned, and,
+     * unless the transaction is a dry run, its deferred releases done and the Service stored.
+     */
+    private ServiceSpec commit(Draft svc, Txn txn) {
+        ServiceSpec result = svc.build();
+        if (!txn.dry) {
+            txn.commit();
+            services.put(result.owner(), result);
+        }
+        return result;
     }
 
     private ServiceSpec delete(Owner owner, boolean dry) {
