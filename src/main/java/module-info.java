@@ -16,4 +16,5 @@
 module io.github.clusterip {
     exports io.github.clusterip;
     exports io.github.clusterip.service;
+    exports io.github.clusterip.store;
 }
