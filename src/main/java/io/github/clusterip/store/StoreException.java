@@ -4,7 +4,7 @@ package io.github.clusterip.store;
  * The parent of the errors of a {@link KeyValueStore} and of what allocates through one.
  */
 public abstract sealed class StoreException extends RuntimeException
-        permits StoreUnavailableException, StoreValueException {
+        permits StoreUnavailableException, StoreValueException, StoreConflictException {
 
     private static final long serialVersionUID = 1L;
 

@@ -11,6 +11,7 @@ public final class StoreValueException extends StoreException {
     private static final long serialVersionUID = 1L;
 
     private final String key;
+    private final String problem;
 
     /**
      * Creates the error.
@@ -21,6 +22,7 @@ public final class StoreValueException extends StoreException {
     public StoreValueException(String key, String problem) {
         super("invalid value under key " + Objects.requireNonNull(key, "key") + ": " + problem, null);
         this.key = key;
+        this.problem = Objects.requireNonNull(problem, "problem");
     }
 
     /**
@@ -30,5 +32,14 @@ public final class StoreValueException extends StoreException {
      */
     public String key() {
         return key;
+    }
+
+    /**
+     * Returns what is wrong with the value, without the key.
+     *
+     * @return the problem
+     */
+    public String problem() {
+        return problem;
     }
 }
