@@ -7,6 +7,8 @@ import io.github.clusterip.NodePortAllocator;
 import io.github.clusterip.Owner;
 import io.github.clusterip.RangeFullException;
 import io.github.clusterip.ServiceCidrSet;
+import io.github.clusterip.store.StoreConflictException;
+import io.github.clusterip.store.StoreException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -53,17 +55,22 @@ public final class ServiceAllocator implements ServiceOperations {
     /** The port allocator's text for a full range (portallocator.ErrFull). */
     private static final String RANGE_FULL = "range is full";
 
-    private final ServiceCidrSet cidrs;
-    private final NodePortAllocator nodePorts;
+    /** How many times an update or a delete re-reads a Service that changed under it. */
+    static final int MAX_ATTEMPTS = 16;
+
+    private final ServiceBackend backend;
     private final List<IpFamily> families;
     private final Object lock = new Object();
-    private final Map<Owner, ServiceSpec> services = new TreeMap<>();
     private final ServiceOperations dryRun = new DryRun();
 
-    private ServiceAllocator(ServiceCidrSet cidrs, NodePortAllocator nodePorts, List<IpFamily> families) {
-        this.cidrs = cidrs;
-        this.nodePorts = nodePorts;
+    private ServiceAllocator(ServiceBackend backend, List<IpFamily> families) {
+        this.backend = backend;
         this.families = families;
+    }
+
+    /** An allocator over another backend (a shared store), for a cluster of the given families. */
+    static ServiceAllocator over(ServiceBackend backend, List<IpFamily> families) {
+        return new ServiceAllocator(backend, checkFamilies(families));
     }
 
     /**
@@ -97,12 +104,16 @@ public final class ServiceAllocator implements ServiceOperations {
     public static ServiceAllocator create(ServiceCidrSet cidrs, NodePortAllocator nodePorts, List<IpFamily> families) {
         Objects.requireNonNull(cidrs, "cidrs");
         Objects.requireNonNull(nodePorts, "nodePorts");
+        return new ServiceAllocator(new MemoryBackend(cidrs, nodePorts), checkFamilies(families));
+    }
+
+    private static List<IpFamily> checkFamilies(List<IpFamily> families) {
         List<IpFamily> copy = List.copyOf(families);
         if (copy.isEmpty() || copy.size() > 2 || (copy.size() == 2 && copy.get(0) == copy.get(1))) {
             throw new IllegalArgumentException("invalid cluster families " + copy
                     + ": expected one family, or two different ones, primary first");
         }
-        return new ServiceAllocator(cidrs, nodePorts, copy);
+        return copy;
     }
 
     /**
@@ -140,7 +151,7 @@ public final class ServiceAllocator implements ServiceOperations {
     public Optional<ServiceSpec> get(Owner owner) {
         Objects.requireNonNull(owner, "owner");
         synchronized (lock) {
-            return Optional.ofNullable(services.get(owner));
+            return backend.find(owner).map(ServiceBackend.Stored::spec);
         }
     }
 
@@ -151,7 +162,7 @@ public final class ServiceAllocator implements ServiceOperations {
      */
     public List<ServiceSpec> services() {
         synchronized (lock) {
-            return List.copyOf(services.values());
+            return backend.all();
         }
     }
 
@@ -193,7 +204,7 @@ public final class ServiceAllocator implements ServiceOperations {
     private ServiceSpec create(ServiceSpec spec, boolean dry) {
         Objects.requireNonNull(spec, "spec");
         synchronized (lock) {
-            if (services.containsKey(spec.owner())) {
+            if (backend.find(spec.owner()).isPresent()) {
                 throw new ServiceAlreadyExistsException(spec.owner());
             }
             Draft svc = new Draft(spec);
@@ -211,7 +222,14 @@ public final class ServiceAllocator implements ServiceOperations {
                 }
                 // the strategy's validation runs after BeginCreate in the generic store
                 validate(svc, null);
-                ServiceSpec result = commit(svc, txn);
+                ServiceSpec result = svc.build();
+                if (!dry) {
+                    if (!backend.put(result, null)) {
+                        // another writer of the store created it meanwhile
+                        throw new ServiceAlreadyExistsException(spec.owner());
+                    }
+                    txn.commit();
+                }
                 ok = true;
                 return result;
             } finally {
@@ -225,11 +243,25 @@ public final class ServiceAllocator implements ServiceOperations {
     private ServiceSpec update(ServiceSpec spec, boolean dry) {
         Objects.requireNonNull(spec, "spec");
         synchronized (lock) {
-            ServiceSpec stored = services.get(spec.owner());
-            if (stored == null) {
-                throw new ServiceNotFoundException(spec.owner());
+            for (int attempt = 1; ; attempt++) {
+                ServiceBackend.Stored stored = backend.find(spec.owner())
+                        .orElseThrow(() -> new ServiceNotFoundException(spec.owner()));
+                ServiceSpec result = tryUpdate(spec, stored, dry);
+                if (result != null) {
+                    return result;
+                }
+                if (attempt == MAX_ATTEMPTS) {
+                    throw new StoreConflictException("could not update Service " + spec.owner()
+                            + ": it changed under this update " + MAX_ATTEMPTS + " times in a row");
+                }
             }
-            Draft old = new Draft(stored);
+        }
+    }
+
+    /** One attempt of an update; null if the stored Service changed meanwhile (nothing changed then). */
+    private ServiceSpec tryUpdate(ServiceSpec spec, ServiceBackend.Stored stored, boolean dry) {
+        {
+            Draft old = new Draft(stored.spec());
             Draft svc = new Draft(spec);
             Txn txn = new Txn(svc.owner, dry);
             boolean ok = false;
@@ -243,7 +275,13 @@ public final class ServiceAllocator implements ServiceOperations {
                 // then the strategy's PrepareForUpdate and validation (rest.BeforeUpdate)
                 dropTypeDependentFields(svc, old);
                 validate(svc, old);
-                ServiceSpec result = commit(svc, txn);
+                ServiceSpec result = svc.build();
+                if (!dry) {
+                    if (!backend.put(result, stored)) {
+                        return null;
+                    }
+                    txn.commit();
+                }
                 ok = true;
                 return result;
             } finally {
@@ -254,44 +292,37 @@ public final class ServiceAllocator implements ServiceOperations {
         }
     }
 
-    /**
-     * The end of a create or an update that passed every check: the Service as returned, and,
-     * unless the transaction is a dry run, its deferred releases done and the Service stored.
-     */
-    private ServiceSpec commit(Draft svc, Txn txn) {
-        ServiceSpec result = svc.build();
-        if (!txn.dry) {
-            txn.commit();
-            services.put(result.owner(), result);
-        }
-        return result;
-    }
-
     private ServiceSpec delete(Owner owner, boolean dry) {
         Objects.requireNonNull(owner, "owner");
         synchronized (lock) {
-            ServiceSpec stored = services.get(owner);
-            if (stored == null) {
-                throw new ServiceNotFoundException(owner);
-            }
-            if (!dry) {
-                services.remove(owner);
-                // alloc.go releaseAllocatedResources
-                if (stored.type().needsClusterIp() && !stored.isHeadless()) {
-                    for (String ip : stored.clusterIPs()) {
-                        cidrs.release(IpAddress.parse(ip));
+            for (int attempt = 1; ; attempt++) {
+                ServiceBackend.Stored found = backend.find(owner).orElseThrow(() -> new ServiceNotFoundException(owner));
+                ServiceSpec stored = found.spec();
+                if (dry) {
+                    return stored;
+                }
+                if (backend.remove(found)) {
+                    // alloc.go releaseAllocatedResources, after the Service is gone
+                    if (stored.type().needsClusterIp() && !stored.isHeadless()) {
+                        for (String ip : stored.clusterIPs()) {
+                            backend.release(IpAddress.parse(ip));
+                        }
                     }
-                }
-                for (ServicePort p : stored.ports()) {
-                    if (p.nodePort() != 0) {
-                        nodePorts.release(p.nodePort());
+                    for (ServicePort p : stored.ports()) {
+                        if (p.nodePort() != 0) {
+                            backend.releasePort(p.nodePort());
+                        }
                     }
+                    if (needsHealthCheck(stored.type(), stored.externalTrafficPolicy()) && stored.healthCheckNodePort() > 0) {
+                        backend.releasePort(stored.healthCheckNodePort());
+                    }
+                    return stored;
                 }
-                if (needsHealthCheck(stored.type(), stored.externalTrafficPolicy()) && stored.healthCheckNodePort() > 0) {
-                    nodePorts.release(stored.healthCheckNodePort());
+                if (attempt == MAX_ATTEMPTS) {
+                    throw new StoreConflictException("could not delete Service " + owner
+                            + ": it changed under this delete " + MAX_ATTEMPTS + " times in a row");
                 }
             }
-            return stored;
         }
     }
 
@@ -843,9 +874,9 @@ public final class ServiceAllocator implements ServiceOperations {
 
         IpAddress allocateNextIp(IpFamily family) {
             if (dry) {
-                return cidrs.checkAllocateNext(family);
+                return backend.checkAllocateNext(family);
             }
-            IpAddress ip = cidrs.allocateNext(family, owner);
+            IpAddress ip = backend.allocateNext(family, owner);
             ipsTaken.add(ip);
             return ip;
         }
@@ -854,9 +885,9 @@ public final class ServiceAllocator implements ServiceOperations {
         String allocateIp(IpAddress ip) {
             try {
                 if (dry) {
-                    cidrs.checkAllocate(ip);
+                    backend.checkAllocate(ip);
                 } else {
-                    cidrs.allocate(ip, owner);
+                    backend.allocate(ip, owner);
                     ipsTaken.add(ip);
                 }
                 return null;
@@ -872,7 +903,7 @@ public final class ServiceAllocator implements ServiceOperations {
         /** Returns the port, or -1 if the range is full. */
         int allocateNextPort() {
             if (dry) {
-                if (nodePorts.free() - portsTaken.size() - dryPicks <= 0) {
+                if (backend.freePorts() - portsTaken.size() - dryPicks <= 0) {
                     return -1;
                 }
                 dryPicks++;
@@ -881,7 +912,7 @@ public final class ServiceAllocator implements ServiceOperations {
                 return placeholder;
             }
             try {
-                int port = nodePorts.allocateNext();
+                int port = backend.allocateNextPort(owner);
                 portsTaken.add(port);
                 return port;
             } catch (RangeFullException e) {
@@ -892,10 +923,10 @@ public final class ServiceAllocator implements ServiceOperations {
         /** Returns null, or the port allocator's reason the port cannot be had. */
         String allocatePort(int port) {
             if (dry) {
-                if (!nodePorts.range().contains(port)) {
-                    return "provided port is not in the valid range. The range of valid ports is " + nodePorts.range();
+                if (!backend.portRange().contains(port)) {
+                    return "provided port is not in the valid range. The range of valid ports is " + backend.portRange();
                 }
-                if (nodePorts.isAllocated(port) || portsTaken.contains(port)) {
+                if (backend.isPortAllocated(port) || portsTaken.contains(port)) {
                     return "provided port is already allocated";
                 }
                 portsTaken.add(port);
@@ -903,7 +934,7 @@ public final class ServiceAllocator implements ServiceOperations {
                 return null;
             }
             try {
-                nodePorts.allocate(port);
+                backend.allocatePort(port, owner);
                 portsTaken.add(port);
                 return null;
             } catch (AllocationException e) {
@@ -917,22 +948,34 @@ public final class ServiceAllocator implements ServiceOperations {
 
         void commit() {
             for (String ip : ipsToRelease) {
-                cidrs.release(IpAddress.parse(ip));
+                backend.release(IpAddress.parse(ip));
             }
             for (int port : portsToRelease) {
-                nodePorts.release(port);
+                backend.releasePort(port);
             }
         }
 
+        /**
+         * Releases what the call took. With a shared store, a release that cannot reach it leaves
+         * the allocation under this Service's name for a repair pass; the others go on.
+         */
         void rollback() {
             if (dry) {
                 return;
             }
             for (IpAddress ip : ipsTaken) {
-                cidrs.release(ip);
+                try {
+                    backend.release(ip);
+                } catch (StoreException e) {
+                    // held under its owner until a repair pass frees it
+                }
             }
             for (int port : portsTaken) {
-                nodePorts.release(port);
+                try {
+                    backend.releasePort(port);
+                } catch (StoreException e) {
+                    // held under its owner until a repair pass frees it
+                }
             }
         }
     }
