@@ -97,6 +97,33 @@ public final class SharedClusterIpAllocator implements AutoCloseable {
     }
 
     /**
+     * Checks what {@link #allocateNext} would do, changing nothing: a dry run. Like
+     * kube-apiserver's dry run, it does not pick an address; it returns the CIDR's network address.
+     *
+     * @return the network address of the CIDR
+     * @throws RangeFullException if the view has no free address
+     */
+    public IpAddress checkAllocateNext() {
+        if (free() <= 0) {
+            throw new RangeFullException(cidr);
+        }
+        return cidr.network();
+    }
+
+    /**
+     * Checks what {@link #allocate} would do against the view, changing nothing: a dry run.
+     *
+     * @param address the address
+     * @throws IpNotInRangeException if the address is not a usable address of the CIDR
+     * @throws IpAlreadyAllocatedException if the view has it allocated
+     */
+    public void checkAllocate(IpAddress address) {
+        if (range.isAllocated(indexOf(address))) {
+            throw new IpAlreadyAllocatedException(address, cidr);
+        }
+    }
+
+    /**
      * Allocates a given address for an owner.
      *
      * @param address the address
@@ -126,6 +153,24 @@ public final class SharedClusterIpAllocator implements AutoCloseable {
         Objects.requireNonNull(address, "address");
         int index = indexOrMinusOne(address);
         return index >= 0 && range.release(index);
+    }
+
+    /**
+     * Releases an address only if it is allocated to the given owner, checked in the same commit:
+     * what a repair does with an allocation it found leaked, so that it never frees an address
+     * that another JVM released and allocated again meanwhile.
+     *
+     * @param address the address
+     * @param owner the owner it must be recorded with, or null for an allocation without owner
+     * @return true if it was allocated to that owner and is now released
+     * @throws StoreUnavailableException if the store cannot be reached
+     * @throws StoreValueException if the value of its block or owner is not this allocator's
+     * @throws StoreConflictException if the call lost the race for its key too many times
+     */
+    public boolean releaseIfOwnedBy(IpAddress address, Owner owner) {
+        Objects.requireNonNull(address, "address");
+        int index = indexOrMinusOne(address);
+        return index >= 0 && range.releaseIfOwner(index, owner);
     }
 
     /**

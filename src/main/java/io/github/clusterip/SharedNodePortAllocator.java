@@ -110,6 +110,21 @@ public final class SharedNodePortAllocator implements AutoCloseable {
     }
 
     /**
+     * Releases a port only if it is allocated to the given owner, checked in the same commit; see
+     * {@link SharedClusterIpAllocator#releaseIfOwnedBy}.
+     *
+     * @param port the port
+     * @param owner the owner it must be recorded with, or null for an allocation without owner
+     * @return true if it was allocated to that owner and is now released
+     * @throws StoreUnavailableException if the store cannot be reached
+     * @throws StoreValueException if the value of its block or owner is not this allocator's
+     * @throws StoreConflictException if the call lost the race for its key too many times
+     */
+    public boolean releaseIfOwnedBy(int port, Owner owner) {
+        return ports.contains(port) && range.releaseIfOwner(port - ports.base(), owner);
+    }
+
+    /**
      * Tells whether a port is allocated, as the view last saw the store.
      *
      * @param port the port

@@ -365,6 +365,53 @@ final class SharedRange implements AutoCloseable {
         throw conflict("release " + names.apply(index) + " in " + rangeText);
     }
 
+    /**
+     * Releases an index only if its owner's key still names {@code expected} (null: no owner
+     * key), in one commit conditioned on both keys: a repair frees what it found leaked, never
+     * what another writer allocated again meanwhile.
+     *
+     * @return false if it is not allocated, or not to that owner
+     */
+    boolean releaseIfOwner(int index, Owner expected) {
+        ensureFresh();
+        int b = index / blockBits;
+        String ownerKey = ownerPrefix + names.apply(index);
+        for (int attempt = 0; attempt < maxAttempts; attempt++) {
+            reloadBlock(b);
+            Optional<StoreEntry> ownerEntry = store.get(ownerKey);
+            Owner actual = ownerEntry.map(e -> parseOwner(ownerKey, e.value())).orElse(null);
+            if (!Objects.equals(actual, expected)) {
+                return false;
+            }
+            Change change;
+            synchronized (lock) {
+                if (!isSet(index)) {
+                    return false;
+                }
+                change = change(index, false);
+            }
+            String key = blockKey(b);
+            OptionalLong rev;
+            try {
+                rev = store.commit(List.of(new StoreCondition(key, change.revision),
+                                new StoreCondition(ownerKey, ownerEntry.map(StoreEntry::modRevision).orElse(0L))),
+                        List.of(StoreWrite.put(key, encode(b, change.words)), StoreWrite.delete(ownerKey)));
+            } catch (StoreUnavailableException e) {
+                throw cutOff(e);
+            }
+            if (rev.isPresent()) {
+                synchronized (lock) {
+                    if (rev.getAsLong() > seen[b]) {
+                        setBlock(b, change.words, rev.getAsLong(), rev.getAsLong(), null);
+                    }
+                }
+                return true;
+            }
+            backOff(attempt + 1);
+        }
+        throw conflict("release " + names.apply(index) + " in " + rangeText);
+    }
+
     private StoreConflictException conflict(String what) {
         return new StoreConflictException("could not " + what + ": lost the race for the same key "
                 + maxAttempts + " times in a row");
