@@ -52,6 +52,26 @@ class ApiShapeTest {
             "io.github.clusterip.RangeFullException",
             "io.github.clusterip.ScanStrategy",
             "io.github.clusterip.ServiceCidr",
+            "io.github.clusterip.SharedClusterIpAllocator",
+            "io.github.clusterip.SharedClusterIpAllocator$Builder",
+            "io.github.clusterip.SharedNodePortAllocator",
+            "io.github.clusterip.SharedNodePortAllocator$Builder",
+            "io.github.clusterip.service.SharedServiceAllocator",
+            "io.github.clusterip.service.SharedServiceAllocator$Builder",
+            "io.github.clusterip.store.InMemoryKeyValueStore",
+            "io.github.clusterip.store.KeyValueStore",
+            "io.github.clusterip.store.StoreCondition",
+            "io.github.clusterip.store.StoreConflictException",
+            "io.github.clusterip.store.StoreEntry",
+            "io.github.clusterip.store.StoreEvent",
+            "io.github.clusterip.store.StoreException",
+            "io.github.clusterip.store.StoreLayout",
+            "io.github.clusterip.store.StoreListener",
+            "io.github.clusterip.store.StoreSnapshot",
+            "io.github.clusterip.store.StoreUnavailableException",
+            "io.github.clusterip.store.StoreValueException",
+            "io.github.clusterip.store.StoreWatch",
+            "io.github.clusterip.store.StoreWrite",
             "io.github.clusterip.service.ExistingService",
             "io.github.clusterip.service.ExistingService$Port",
             "io.github.clusterip.service.ExternalTrafficPolicy",
@@ -90,7 +110,7 @@ class ApiShapeTest {
         ModuleDescriptor descriptor = descriptor();
         assertThat(descriptor.name()).isEqualTo("io.github.clusterip");
         assertThat(descriptor.exports()).extracting(ModuleDescriptor.Exports::source)
-                .containsExactlyInAnyOrder("io.github.clusterip", "io.github.clusterip.service");
+                .containsExactlyInAnyOrder("io.github.clusterip", "io.github.clusterip.service", "io.github.clusterip.store");
         assertThat(descriptor.exports()).noneMatch(ModuleDescriptor.Exports::isQualified);
         assertThat(descriptor.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet()))
                 .isEqualTo(Set.of("java.base"));
