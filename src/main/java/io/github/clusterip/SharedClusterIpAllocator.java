@@ -241,6 +241,28 @@ public final class SharedClusterIpAllocator implements AutoCloseable {
     }
 
     /**
+     * Writes a snapshot into the range, which must be empty in the store: to move the state of
+     * a {@link ClusterIpAllocator}, or of kube-apiserver, into the store. The snapshot is checked
+     * as {@link ClusterIpAllocator#fromSnapshot(RangeAllocation)} checks it. No owner is recorded.
+     * A range larger than 64 blocks is written in several commits.
+     *
+     * @param snapshot the snapshot, of this allocator's CIDR
+     * @throws IllegalArgumentException if the snapshot is not of this CIDR or does not fit it
+     * @throws IllegalStateException if the range holds allocations already
+     * @throws StoreUnavailableException if the store cannot be reached
+     * @throws StoreConflictException if another writer changed the range meanwhile
+     */
+    public void restore(RangeAllocation snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        if (!snapshot.range().equals(cidr.toString())) {
+            throw new IllegalArgumentException("the provided network does not match the current range: snapshot of "
+                    + snapshot.range() + ", allocator of " + cidr);
+        }
+        ClusterIpAllocator.fromSnapshot(snapshot);
+        range.restore(SharedRange.words(snapshot.data(), range.size()));
+    }
+
+    /**
      * Reads the range from the store now, replacing the view.
      *
      * @throws StoreUnavailableException if the store cannot be reached

@@ -201,6 +201,27 @@ public final class SharedNodePortAllocator implements AutoCloseable {
     }
 
     /**
+     * Writes a snapshot into the range, which must be empty in the store: to move the state of
+     * a {@link NodePortAllocator}, or of kube-apiserver, into the store. The snapshot is checked
+     * as {@link NodePortAllocator#fromSnapshot(RangeAllocation)} checks it. No owner is recorded.
+     *
+     * @param snapshot the snapshot, of this allocator's port range
+     * @throws IllegalArgumentException if the snapshot is not of this range or does not fit it
+     * @throws IllegalStateException if the range holds allocations already
+     * @throws StoreUnavailableException if the store cannot be reached
+     * @throws StoreConflictException if another writer changed the range meanwhile
+     */
+    public void restore(RangeAllocation snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        if (!snapshot.range().equals(ports.toString())) {
+            throw new IllegalArgumentException("the provided port range does not match the current port range: snapshot of "
+                    + snapshot.range() + ", allocator of " + ports);
+        }
+        NodePortAllocator.fromSnapshot(snapshot);
+        range.restore(SharedRange.words(snapshot.data(), range.size()));
+    }
+
+    /**
      * Reads the range from the store now, replacing the view.
      *
      * @throws StoreUnavailableException if the store cannot be reached

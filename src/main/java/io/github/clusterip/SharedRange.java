@@ -412,6 +412,68 @@ final class SharedRange implements AutoCloseable {
         throw conflict("release " + names.apply(index) + " in " + rangeText);
     }
 
+    /** How many blocks one commit of a restore writes: below etcd's default of 128 operations. */
+    private static final int RESTORE_BATCH = 64;
+
+    /**
+     * Writes a whole bitmap (little-endian words of the index space) into the range, which must be
+     * empty: in commits of up to {@value #RESTORE_BATCH} blocks, each conditioned on its blocks
+     * being absent still.
+     */
+    void restore(long[] all) {
+        reload();
+        synchronized (lock) {
+            if (usedTotal != 0) {
+                throw new IllegalStateException("range " + rangeText + " holds " + usedTotal
+                        + " allocations in the store; a snapshot is restored only into an empty range");
+            }
+        }
+        List<StoreCondition> ifs = new ArrayList<>();
+        List<StoreWrite> writes = new ArrayList<>();
+        int wordsPerBlock = blockBits / 64;
+        for (int b = 0; b < blockCount; b++) {
+            long[] w = new long[wordsPerBlock];
+            int from = b * wordsPerBlock;
+            System.arraycopy(all, from, w, 0, Math.max(0, Math.min(wordsPerBlock, all.length - from)));
+            boolean any = false;
+            for (long x : w) {
+                any |= x != 0;
+            }
+            if (!any) {
+                continue;
+            }
+            String key = blockKey(b);
+            long rev;
+            synchronized (lock) {
+                rev = revisions[b];
+            }
+            ifs.add(new StoreCondition(key, rev));
+            writes.add(StoreWrite.put(key, encode(b, w)));
+            if (writes.size() == RESTORE_BATCH) {
+                restoreBatch(ifs, writes);
+            }
+        }
+        if (!writes.isEmpty()) {
+            restoreBatch(ifs, writes);
+        }
+        reload();
+    }
+
+    private void restoreBatch(List<StoreCondition> ifs, List<StoreWrite> writes) {
+        OptionalLong rev;
+        try {
+            rev = store.commit(ifs, writes);
+        } catch (StoreUnavailableException e) {
+            throw cutOff(e);
+        }
+        if (rev.isEmpty()) {
+            throw new StoreConflictException("could not restore into " + rangeText
+                    + ": another writer changed the range meanwhile; the blocks written before stay");
+        }
+        ifs.clear();
+        writes.clear();
+    }
+
     private StoreConflictException conflict(String what) {
         return new StoreConflictException("could not " + what + ": lost the race for the same key "
                 + maxAttempts + " times in a row");
@@ -763,6 +825,21 @@ final class SharedRange implements AutoCloseable {
             sb.append(String.format("%02x", value[i]));
         }
         return sb.length() == 0 ? "nothing" : "0x" + sb;
+    }
+
+    /** Go's big.Int.Bytes() (checked to fit {@code size} bits by the caller) to little-endian words. */
+    static long[] words(byte[] data, int size) {
+        long[] w = new long[(size + 63) / 64];
+        for (int i = 0; i < data.length; i++) {
+            int k = data.length - 1 - i;
+            if (data[i] != 0) {
+                if (k >>> 3 >= w.length || (k + 1) * 8 - Integer.numberOfLeadingZeros(data[i] & 0xff) + 24 > size) {
+                    throw new IllegalArgumentException("the snapshot has a bit set beyond the " + size + " usable values");
+                }
+                w[k >>> 3] |= (data[i] & 0xffL) << ((k & 7) * 8);
+            }
+        }
+        return w;
     }
 
     /** Little-endian words to Go's big.Int.Bytes(). */

@@ -260,6 +260,36 @@ class SharedAllocatorTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(StoreLayout.class)
+    void aSnapshotIsRestoredIntoAnEmptyRangeOnly(StoreLayout layout) {
+        ServiceCidr cidr = ServiceCidr.parse("10.96.0.0/16");
+        ClusterIpAllocator local = ClusterIpAllocator.builder(cidr).seed(9).build();
+        for (int i = 0; i < 30000; i++) {
+            local.allocateNext();
+        }
+        try (SharedClusterIpAllocator a = SharedClusterIpAllocator.builder(store, cidr).layout(layout).blockBits(256).build();
+                SharedClusterIpAllocator b = SharedClusterIpAllocator.builder(store, cidr).layout(layout).blockBits(256).build()) {
+            a.restore(local.snapshot());
+            b.refresh();
+            assertThat(b.snapshot()).isEqualTo(local.snapshot());
+            assertThat(b.used()).isEqualTo(30000);
+            IpAddress next = b.allocateNext(web);
+            assertThat(local.isAllocated(next)).isFalse();
+            assertThatThrownBy(() -> a.restore(local.snapshot())).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("holds 30001 allocations");
+            assertThatThrownBy(() -> a.restore(new RangeAllocation("10.97.0.0/16", new byte[0])))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not match the current range");
+        }
+        SharedNodePortAllocator p = SharedNodePortAllocator.builder(store, PortRange.DEFAULT).layout(layout).build();
+        NodePortAllocator ports = NodePortAllocator.create(PortRange.DEFAULT);
+        ports.allocate(30000);
+        ports.allocate(32767);
+        p.restore(ports.snapshot());
+        assertThat(p.snapshot()).isEqualTo(ports.snapshot());
+        p.close();
+    }
+
     @Test
     void badOptionsAreRefused() {
         ServiceCidr cidr = ServiceCidr.parse("10.0.0.0/24");
