@@ -99,6 +99,26 @@ class SharedAllocatorTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(StoreLayout.class)
+    void anotherInstanceSeesAChangeThroughItsWatchWithoutReadingAgain(StoreLayout layout) throws InterruptedException {
+        try (SharedClusterIpAllocator a = open("10.0.0.0/24", layout, 1);
+                SharedClusterIpAllocator b = open("10.0.0.0/24", layout, 2)) {
+            IpAddress ip = a.allocateNext(web);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!b.isAllocated(ip) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(b.isAllocated(ip)).isTrue();
+            assertThat(b.used()).isEqualTo(1);
+            a.release(ip);
+            while (b.isAllocated(ip) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(b.isAllocated(ip)).isFalse();
+        }
+    }
+
     @Test
     void addressesOutsideTheCidrAreRefusedOrIgnored() {
         try (SharedClusterIpAllocator a = open("10.0.0.0/28", StoreLayout.BLOCKS, 1)) {
