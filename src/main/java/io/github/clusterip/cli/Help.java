@@ -9,11 +9,9 @@ final class Help {
     static final String ALLOCATE_USAGE = "usage: clusterip allocate CIDR|PORTS [--static IP|PORT]... [--dynamic N] "
             + "[--seed S] [--sequential]";
     static final String INSPECT_USAGE = "usage: clusterip inspect [FILE|-] [--format F] [--range RANGE] "
-            + "[--addresses|--ports] [--max-bytes N]\n"
-            + "       clusterip inspect --etcd URL --key KEY [--timeout D] [--addresses|--ports]";
+            + "[--addresses|--ports] [--max-bytes N] [--etcd URL --key KEY [--timeout D]]";
     static final String CONVERT_USAGE = "usage: clusterip convert [FILE|-] --to F [--output FILE] [--format F] "
-            + "[--range RANGE] [--max-bytes N]\n"
-            + "       clusterip convert --etcd URL --key KEY [--timeout D] --to F [--output FILE]";
+            + "[--range RANGE] [--max-bytes N] [--etcd URL --key KEY [--timeout D]]";
     static final String REPAIR_USAGE = "usage: clusterip repair SNAPSHOT... --services FILE|- [--passes N] [--write] "
             + "[--max-bytes N]";
 
@@ -76,7 +74,7 @@ final class Help {
                              RangeAllocation's data bytes alone, as stored; needs --range), compact
                              (clusterip's compact snapshot), protobuf (the value kube-apiserver stores in
                              etcd by default: "k8s", a 0 byte, then a runtime.Unknown holding the
-                             RangeAllocation, as "etcdctl get --print-value-only" prints it). By default
+                             RangeAllocation, the bytes "etcdctl get" prints as the value). By default
                              the form is told from the input: raw if --range is given, compact if it
                              starts with "CIPS", protobuf if it starts with "k8s" and a 0 byte, json if it
                              starts with '{'. A value encrypted at rest (it starts with "k8s:enc:") is
@@ -98,7 +96,7 @@ final class Help {
                              and --max-bytes do not apply. Also prints the key and its mod_revision.
               --key KEY      the etcd key to read, with --etcd: /registry/ranges/serviceips for the
                              Service ClusterIPs, /registry/ranges/servicenodeports for the NodePorts
-                             (with kube-apiserver's default --etcd-prefix /registry).
+                             (under kube-apiserver's default etcd prefix, /registry).
               --timeout D    how long to wait for etcd to connect and to answer, a whole number and a
                              unit, ms, s or m, from 1ms to 10m (default 5s).
             """;
@@ -118,8 +116,9 @@ final class Help {
                              default the form is told from the input.
               --range RANGE  the CIDR or port range of raw input data; implies --format raw.
               --max-bytes N  refuses input longer than N bytes (default 67108864, 64 MiB).
-              --etcd URL, --key KEY, --timeout D
-                             read the snapshot from etcd, as for inspect.
+              --etcd URL     reads the snapshot from etcd instead of a file, as for inspect.
+              --key KEY      the etcd key to read, with --etcd, as for inspect.
+              --timeout D    how long to wait for etcd, as for inspect (default 5s).
             """;
 
     static final String REPAIR = """
