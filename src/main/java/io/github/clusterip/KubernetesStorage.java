@@ -2,6 +2,7 @@ package io.github.clusterip;
 
 import io.github.clusterip.internal.Messages;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Reads the value kube-apiserver keeps in etcd for a {@code RangeAllocation} (the keys
@@ -166,7 +167,7 @@ final class KubernetesStorage {
                     case 2 -> range = allocation.string(2, "range", MAX_RANGE_LENGTH);
                     case 3 -> {
                         int[] span = allocation.bytes(3, "data");
-                        data = java.util.Arrays.copyOfRange(value, span[0], span[1]);
+                        data = Arrays.copyOfRange(value, span[0], span[1]);
                     }
                     default -> allocation.skip(); // metadata (1) and anything newer
                 }

@@ -12,11 +12,13 @@ import io.github.clusterip.cli.SnapshotInput.Format;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -497,12 +499,12 @@ final class CommandLine {
                         + " RangeAllocation, in protobuf or JSON, told from its content", usage);
             }
         }
-        java.net.URI url = EtcdSource.endpoint(options.value("--etcd"), usage);
+        URI url = EtcdSource.endpoint(options.value("--etcd"), usage);
         String key = options.value("--key");
         if (key.isEmpty()) {
             throw Failure.usage("--key needs a key, such as /registry/ranges/serviceips", usage);
         }
-        java.time.Duration timeout = options.has("--timeout") ? EtcdSource.timeout(options.value("--timeout"), usage)
+        Duration timeout = options.has("--timeout") ? EtcdSource.timeout(options.value("--timeout"), usage)
                 : EtcdSource.DEFAULT_TIMEOUT;
         doing = "reading the key " + Messages.quote(key) + " from etcd";
         EtcdSource.Value value = EtcdSource.read(url, key, timeout);

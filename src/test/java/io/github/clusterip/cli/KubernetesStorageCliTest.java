@@ -1,6 +1,7 @@
 package io.github.clusterip.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.github.clusterip.ClusterIpAllocator;
 import io.github.clusterip.IpAddress;
@@ -17,11 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** inspect and convert on kube-apiserver's stored RangeAllocation: files, and the --etcd options without etcd. */
 class KubernetesStorageCliTest {
@@ -119,7 +119,7 @@ class KubernetesStorageCliTest {
 
     @Test
     void aBrokenProtobufValueIsBadInputWithItsOffset() throws IOException {
-        byte[] cut = java.util.Arrays.copyOf(GOLDEN, 30);
+        byte[] cut = Arrays.copyOf(GOLDEN, 30);
         Console run = Console.run("inspect", file("cut", cut).toString());
         assertThat(run.code).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(run.err).isEqualTo("error: invalid RangeAllocation protobuf at byte 28 (in the runtime.Unknown): the"
