@@ -11,9 +11,13 @@
  * ({@link io.github.clusterip.service.ServiceAllocator}) and repairs their state
  * ({@link io.github.clusterip.service.Repair}). The
  * engine they share, the command line and the message helpers live in packages the module does
- * not export. The module has no dependencies beyond {@code java.base}.
+ * not export. The library needs nothing beyond {@code java.base}; the command line also reads
+ * etcd's JSON gateway over HTTP ({@code inspect --etcd}), for which the module requires
+ * {@code java.net.http}, a module of every Java runtime. No library outside the JDK is needed.
  */
 module io.github.clusterip {
+    requires java.net.http;
+
     exports io.github.clusterip;
     exports io.github.clusterip.service;
     exports io.github.clusterip.store;

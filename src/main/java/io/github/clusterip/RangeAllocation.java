@@ -40,6 +40,55 @@ public record RangeAllocation(String range, byte[] data) {
     }
 
     /**
+     * The longest stored value {@link #fromKubernetesStorage(byte[])} reads: 4 MiB (4194304 bytes),
+     * well above etcd's default request limit of 1.5 MiB, so that no value etcd holds by default is
+     * refused, while a hostile one cannot make the reader take more.
+     */
+    public static final int MAX_KUBERNETES_STORAGE_BYTES = KubernetesStorage.MAX_VALUE_BYTES;
+
+    /**
+     * Decodes the value kube-apiserver stores in etcd for a range allocation, under
+     * {@code /registry/ranges/serviceips} (Service ClusterIPs) or
+     * {@code /registry/ranges/servicenodeports} (NodePorts), and returns its range and data.
+     *
+     * <p>Both storage media types are read, told apart by their first bytes:
+     * <ul>
+     *   <li>protobuf, kube-apiserver's default: the four bytes {@code 'k' '8' 's' 0x00}, then a
+     *       {@code runtime.Unknown} message whose type is {@code apiVersion "v1"},
+     *       {@code kind "RangeAllocation"}, whose {@code contentEncoding} is empty, and whose
+     *       {@code raw} bytes are the core/v1 {@code RangeAllocation} message;</li>
+     *   <li>JSON ({@code --storage-media-type=application/json}): an object with
+     *       {@code "kind":"RangeAllocation"}, {@code "apiVersion":"v1"}, {@code "range"} and
+     *       {@code "data"} (standard base64); {@code metadata} and other members are skipped.</li>
+     * </ul>
+     * The object's metadata (name, resourceVersion, ...) is not returned: the resourceVersion of a
+     * stored object is etcd's revision of the key, which is not in the value.
+     *
+     * <p>The data is returned as stored, already in the layout this class describes. The range
+     * text is not checked here beyond being present and short;
+     * {@link ClusterIpAllocator#fromSnapshot(RangeAllocation)} and
+     * {@link NodePortAllocator#fromSnapshot(RangeAllocation)} check it against the data.
+     *
+     * <p>The cost of hostile input is bounded: more than {@link #MAX_KUBERNETES_STORAGE_BYTES} bytes
+     * are refused before being read; every protobuf length is checked against what remains before
+     * anything is allocated, varints are at most 10 bytes, unknown fields are skipped by wire type
+     * without being decoded (groups are refused), and JSON nesting is limited. kube-apiserver's
+     * format is only read: nothing here writes it.
+     *
+     * @param value the bytes of the etcd value, as stored
+     * @return the range and data the value holds
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException with a one-line message if the value is encrypted at rest
+     *         (it starts with {@code k8s:enc:}; the message names the provider), is larger than the
+     *         limit, is neither form, is truncated or invalid (the message names the byte offset and
+     *         the field), has another kind or apiVersion (quoted), a non-empty contentEncoding, or no
+     *         range
+     */
+    public static RangeAllocation fromKubernetesStorage(byte[] value) {
+        return KubernetesStorage.decode(Objects.requireNonNull(value, "value"));
+    }
+
+    /**
      * Returns a copy of the bitmap bytes.
      *
      * @return a new array holding the bitmap

@@ -12,11 +12,13 @@ import io.github.clusterip.cli.SnapshotInput.Format;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -319,7 +321,7 @@ final class CommandLine {
     private int inspect(String[] args) {
         String usage = Help.INSPECT_USAGE;
         Options options = Options.parse(args, 1, Set.of("--addresses", "--ports"),
-                Set.of("--format", "--range", "--max-bytes"), Set.of(), usage);
+                Set.of("--format", "--range", "--max-bytes", "--etcd", "--key", "--timeout"), Set.of(), usage);
         if (options.help()) {
             return commandHelp("inspect");
         }
@@ -336,6 +338,9 @@ final class CommandLine {
         out.println("range:        " + pool.range());
         out.println("form:         " + loaded.format.description + ", " + loaded.size
                 + (loaded.size == 1 ? " byte" : " bytes"));
+        if (loaded.source != null) {
+            out.println("source:       " + loaded.source);
+        }
         out.println("usable:       " + pool.usable());
         out.println("band offset:  " + pool.bandOffset());
         for (Band band : Band.values()) {
@@ -366,7 +371,8 @@ final class CommandLine {
     private int convert(String[] args) {
         String usage = Help.CONVERT_USAGE;
         Options options = Options.parse(args, 1, Set.of(),
-                Set.of("--to", "--output", "--format", "--range", "--max-bytes"), Set.of(), usage);
+                Set.of("--to", "--output", "--format", "--range", "--max-bytes", "--etcd", "--key", "--timeout"), Set.of(),
+                usage);
         if (options.help()) {
             return commandHelp("convert");
         }
@@ -374,6 +380,10 @@ final class CommandLine {
             throw Failure.usage("convert needs --to json, --to raw or --to compact", usage);
         }
         Format to = format("--to", options.value("--to"), usage);
+        if (to == Format.PROTOBUF) {
+            throw Failure.usage("--to protobuf is not supported: clusterip reads kube-apiserver's stored form but"
+                    + " does not write it; give --to json, raw or compact", usage);
+        }
         String output = options.value("--output");
         if (output != null && output.isEmpty()) {
             throw Failure.usage("--output needs a file name", usage);
@@ -386,6 +396,7 @@ final class CommandLine {
                 case JSON -> RangeAllocationJson.write(loaded.pool.snapshot());
                 case RAW -> loaded.pool.snapshot().data();
                 case COMPACT -> loaded.pool.compactSnapshot();
+                case PROTOBUF -> throw new IllegalStateException("refused above");
             };
         } catch (UnsupportedOperationException e) {
             throw Failure.badInput(e.getMessage());
@@ -424,11 +435,17 @@ final class CommandLine {
 
     // ---- reading snapshots
 
-    /** A decoded snapshot: the allocator holding it, its form and its size in bytes. */
-    private record Loaded(Pool<?> pool, Format format, int size) {
+    /**
+     * A decoded snapshot: the allocator holding it, its form, its size in bytes, and where it was
+     * read when that was etcd (otherwise null).
+     */
+    private record Loaded(Pool<?> pool, Format format, int size, String source) {
     }
 
     private Loaded load(Options options, String command, String usage) {
+        if (options.has("--etcd") || options.has("--key") || options.has("--timeout")) {
+            return loadFromEtcd(options, command, usage);
+        }
         List<String> positionals = options.positionals();
         if (positionals.size() > 1) {
             throw Failure.usage("unexpected argument " + Messages.quote(positionals.get(1)) + ": " + command
@@ -460,13 +477,50 @@ final class CommandLine {
         doing = "decoding the " + format.description + " of " + SnapshotInput.nameOf(file) + " (" + bytes.length
                 + " bytes)";
         checkpoint.reached(Stage.DECODE);
-        return new Loaded(SnapshotInput.decode(bytes, format, range), format, bytes.length);
+        return new Loaded(SnapshotInput.decode(bytes, format, range), format, bytes.length, null);
+    }
+
+    /** Reads the snapshot from etcd: --etcd URL --key KEY [--timeout D], nothing else. */
+    private Loaded loadFromEtcd(Options options, String command, String usage) {
+        if (!options.has("--etcd")) {
+            throw Failure.usage((options.has("--key") ? "--key" : "--timeout") + " is for reading from etcd: give"
+                    + " --etcd URL too", usage);
+        }
+        if (!options.has("--key")) {
+            throw Failure.usage("--etcd needs --key KEY, such as --key /registry/ranges/serviceips", usage);
+        }
+        if (!options.positionals().isEmpty()) {
+            throw Failure.usage("unexpected argument " + Messages.quote(options.positionals().get(0)) + ": " + command
+                    + " reads etcd (--etcd) or a file, not both", usage);
+        }
+        for (String option : List.of("--format", "--range", "--max-bytes")) {
+            if (options.has(option)) {
+                throw Failure.usage(option + " is for files; a value read from etcd is kube-apiserver's stored"
+                        + " RangeAllocation, in protobuf or JSON, told from its content", usage);
+            }
+        }
+        URI url = EtcdSource.endpoint(options.value("--etcd"), usage);
+        String key = options.value("--key");
+        if (key.isEmpty()) {
+            throw Failure.usage("--key needs a key, such as /registry/ranges/serviceips", usage);
+        }
+        Duration timeout = options.has("--timeout") ? EtcdSource.timeout(options.value("--timeout"), usage)
+                : EtcdSource.DEFAULT_TIMEOUT;
+        doing = "reading the key " + Messages.quote(key) + " from etcd";
+        EtcdSource.Value value = EtcdSource.read(url, key, timeout);
+        byte[] bytes = value.bytes();
+        Format format = SnapshotInput.startsWith(bytes, SnapshotInput.PROTOBUF_MAGIC) ? Format.PROTOBUF : Format.JSON;
+        doing = "decoding the value of " + Messages.quote(key) + " (" + bytes.length + " bytes)";
+        checkpoint.reached(Stage.DECODE);
+        return new Loaded(SnapshotInput.decodeStored(bytes), format, bytes.length, "etcd key " + Messages.quote(key)
+                + ", mod_revision " + value.modRevision());
     }
 
     private static Format format(String option, String text, String usage) {
         Format format = Format.of(text);
         if (format == null) {
-            throw Failure.usage(option + " needs json, raw or compact, not " + Messages.quote(text), usage);
+            throw Failure.usage(option + " needs " + (option.equals("--to") ? "json, raw or compact"
+                    : "json, raw, compact or protobuf") + ", not " + Messages.quote(text), usage);
         }
         return format;
     }

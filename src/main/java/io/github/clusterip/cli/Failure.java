@@ -34,6 +34,21 @@ final class Failure extends RuntimeException {
         return new Failure(ExitCode.IO_ERROR, message, null);
     }
 
+    /** etcd cannot be reached or answered with an error: the message alone, exit code 6. */
+    static Failure etcdUnavailable(String message) {
+        return new Failure(ExitCode.ETCD_UNAVAILABLE, message, null);
+    }
+
+    /** The etcd key does not exist: the message alone, exit code 7. */
+    static Failure keyNotFound(String message) {
+        return new Failure(ExitCode.KEY_NOT_FOUND, message, null);
+    }
+
+    /** The value is encrypted at rest: the message alone, exit code 8. */
+    static Failure encrypted(String message) {
+        return new Failure(ExitCode.ENCRYPTED, message, null);
+    }
+
     /** Standard output is closed: no message, exit code 141. */
     static Failure closedOutput() {
         return new Failure(ExitCode.CLOSED_OUTPUT, "standard output is closed", null);

@@ -9,9 +9,9 @@ final class Help {
     static final String ALLOCATE_USAGE = "usage: clusterip allocate CIDR|PORTS [--static IP|PORT]... [--dynamic N] "
             + "[--seed S] [--sequential]";
     static final String INSPECT_USAGE = "usage: clusterip inspect [FILE|-] [--format F] [--range RANGE] "
-            + "[--addresses|--ports] [--max-bytes N]";
+            + "[--addresses|--ports] [--max-bytes N] [--etcd URL --key KEY [--timeout D]]";
     static final String CONVERT_USAGE = "usage: clusterip convert [FILE|-] --to F [--output FILE] [--format F] "
-            + "[--range RANGE] [--max-bytes N]";
+            + "[--range RANGE] [--max-bytes N] [--etcd URL --key KEY [--timeout D]]";
     static final String REPAIR_USAGE = "usage: clusterip repair SNAPSHOT... --services FILE|- [--passes N] [--write] "
             + "[--max-bytes N]";
 
@@ -23,7 +23,9 @@ final class Help {
               clusterip bands CIDR|PORTS...
               clusterip allocate CIDR|PORTS [--static IP|PORT]... [--dynamic N] [--seed S] [--sequential]
               clusterip inspect [FILE|-] [--format F] [--range RANGE] [--addresses|--ports] [--max-bytes N]
+              clusterip inspect --etcd URL --key KEY [--timeout D] [--addresses|--ports]
               clusterip convert [FILE|-] --to F [--output FILE] [--format F] [--range RANGE] [--max-bytes N]
+              clusterip convert --etcd URL --key KEY [--timeout D] --to F [--output FILE]
               clusterip repair SNAPSHOT... --services FILE|- [--passes N] [--write] [--max-bytes N]
               clusterip help [COMMAND]    (also --help, -h, and COMMAND --help)
               clusterip --version
@@ -62,15 +64,21 @@ final class Help {
 
     static final String INSPECT = """
             inspect [FILE|-] [--format F] [--range RANGE] [--addresses|--ports] [--max-bytes N]
+            inspect --etcd URL --key KEY [--timeout D] [--addresses|--ports]
               Reads a snapshot of a CIDR or of a NodePort range from FILE, or from standard input when FILE
-              is "-" or missing, and prints its range, usable count, band offset, both bands with the used
-              and free count of each, and the total used count.
+              is "-" or missing, or the RangeAllocation kube-apiserver keeps in etcd, and prints its range,
+              usable count, band offset, both bands with the used and free count of each, and the total
+              used count.
               --format F     reads the input as F, one of: json (kube-apiserver's RangeAllocation object:
                              "range" and base64 "data"; other members are ignored), raw (the
                              RangeAllocation's data bytes alone, as stored; needs --range), compact
-                             (clusterip's compact snapshot). By default the form is told from the input:
-                             raw if --range is given, compact if it starts with "CIPS", json if it starts
-                             with '{'. A snapshot whose range is a port range holds ports.
+                             (clusterip's compact snapshot), protobuf (the value kube-apiserver stores in
+                             etcd by default: "k8s", a 0 byte, then a runtime.Unknown holding the
+                             RangeAllocation, the bytes "etcdctl get" prints as the value). By default
+                             the form is told from the input: raw if --range is given, compact if it
+                             starts with "CIPS", protobuf if it starts with "k8s" and a 0 byte, json if it
+                             starts with '{'. A value encrypted at rest (it starts with "k8s:enc:") is
+                             refused with exit code 8. A snapshot whose range is a port range holds ports.
               --range RANGE  the CIDR or port range of raw data, which does not hold it; implies
                              --format raw.
               --addresses    also prints each allocated address of a CIDR snapshot, in ascending order,
@@ -79,20 +87,38 @@ final class Help {
                              order, after the counts.
               --max-bytes N  refuses input longer than N bytes (default 67108864, 64 MiB; at most
                              2147483639).
+              --etcd URL     reads the snapshot from etcd instead of a file, through etcd's v3 JSON
+                             gateway (etcd 3.4 or later): URL is a client endpoint, http:// or https://
+                             and a host and port only, such as http://127.0.0.1:2379 (no proxy is used;
+                             https trusts the JVM's certificate authorities; client certificates are not
+                             supported). The value, kube-apiserver's RangeAllocation in protobuf or JSON,
+                             is told from its content and read in full (at most 4 MiB); --format, --range
+                             and --max-bytes do not apply. Also prints the key and its mod_revision.
+              --key KEY      the etcd key to read, with --etcd: /registry/ranges/serviceips for the
+                             Service ClusterIPs, /registry/ranges/servicenodeports for the NodePorts
+                             (under kube-apiserver's default etcd prefix, /registry).
+              --timeout D    how long to wait for etcd to connect and to answer, a whole number and a
+                             unit, ms, s or m, from 1ms to 10m (default 5s).
             """;
 
     static final String CONVERT = """
             convert [FILE|-] --to F [--output FILE] [--format F] [--range RANGE] [--max-bytes N]
-              Reads a snapshot as inspect does, checks it in full, and writes it in another form.
+            convert --etcd URL --key KEY [--timeout D] --to F [--output FILE]
+              Reads a snapshot as inspect does (from a file, standard input or etcd), checks it in full,
+              and writes it in another form.
               --to F         writes the form F: json ({"range":"...","data":"..."} and a line feed),
                              raw (the data bytes alone; the range is lost), or compact. The json and raw
                              forms hold one bit per usable address or port, so they are refused for CIDRs
-                             of more than 2^24 addresses.
+                             of more than 2^24 addresses. kube-apiserver's protobuf form is read but never
+                             written.
               --output FILE  writes to FILE (replacing it) instead of standard output.
-              --format F     reads the input as F (json, raw or compact), as for inspect; by default the
-                             form is told from the input.
+              --format F     reads the input as F (json, raw, compact or protobuf), as for inspect; by
+                             default the form is told from the input.
               --range RANGE  the CIDR or port range of raw input data; implies --format raw.
               --max-bytes N  refuses input longer than N bytes (default 67108864, 64 MiB).
+              --etcd URL     reads the snapshot from etcd instead of a file, as for inspect.
+              --key KEY      the etcd key to read, with --etcd, as for inspect.
+              --timeout D    how long to wait for etcd, as for inspect (default 5s).
             """;
 
     static final String REPAIR = """
@@ -140,6 +166,10 @@ final class Help {
               3    a file could not be read or written
               4    the Java heap ran out (raise it with the java option -Xmx)
               5    internal error (a bug; please report the line printed)
+              6    etcd could not be reached, did not answer within --timeout, or answered with an error
+              7    the etcd key given with --key does not exist
+              8    the snapshot is encrypted at rest by kube-apiserver (it starts with "k8s:enc:"): read it
+                   through kube-apiserver, or decrypt it first
               141  standard output was closed (for example by "| head"); nothing is printed
             """;
 

@@ -147,7 +147,8 @@ final class RepairCommand {
                     case JSON -> RangeAllocationJson.write(state);
                     case COMPACT -> snapshot.cidr == null ? repair.nodePorts().orElseThrow().compactSnapshot()
                             : ClusterIpAllocator.fromSnapshot(state).compactSnapshot();
-                    case RAW -> throw new IllegalStateException("raw snapshots are not read by repair");
+                    case RAW, PROTOBUF -> throw new IllegalStateException(snapshot.format.option()
+                            + " snapshots are not read by repair");
                 };
                 write(snapshot.file, bytes);
                 out.println("wrote " + SnapshotInput.nameOf(snapshot.file) + " (" + state.range() + ", "

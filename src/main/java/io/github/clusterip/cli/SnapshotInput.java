@@ -26,7 +26,9 @@ final class SnapshotInput {
         /** The RangeAllocation's data bytes alone (Go's {@code big.Int.Bytes()}); the range is given apart. */
         RAW("raw RangeAllocation data"),
         /** clusterip's compact snapshot, starting with "CIPS". */
-        COMPACT("compact snapshot");
+        COMPACT("compact snapshot"),
+        /** kube-apiserver's stored RangeAllocation in protobuf, starting with "k8s" and a 0 byte. */
+        PROTOBUF("kube-apiserver's stored RangeAllocation protobuf");
 
         final String description;
 
@@ -56,6 +58,10 @@ final class SnapshotInput {
     static final long MAX_MAX_BYTES = Integer.MAX_VALUE - 8;
 
     static final byte[] COMPACT_MAGIC = {'C', 'I', 'P', 'S'};
+    /** The start of kube-apiserver's protobuf storage form. */
+    static final byte[] PROTOBUF_MAGIC = {'k', '8', 's', 0};
+    /** The start of a value kube-apiserver encrypted at rest. */
+    static final byte[] ENCRYPTED_MAGIC = {'k', '8', 's', ':', 'e', 'n', 'c', ':'};
     /** Where a compact snapshot says what it holds: 4 or 6 for a CIDR, 'P' for a port range. */
     private static final int COMPACT_KIND_OFFSET = 5;
     private static final byte COMPACT_KIND_PORTS = 'P';
@@ -116,10 +122,18 @@ final class SnapshotInput {
 
     /**
      * Tells the form of {@code bytes}: {@code forced} if given; raw data if a range is given;
-     * otherwise a compact snapshot if they start with "CIPS", JSON if they start with '{' after
-     * whitespace.
+     * otherwise a compact snapshot if they start with "CIPS", kube-apiserver's protobuf if they start
+     * with "k8s" and a 0 byte, JSON if they start with '{' after whitespace. Input that is not raw
+     * and starts with "k8s:enc:" is refused as encrypted at rest (exit code 8).
      */
     static Format detect(byte[] bytes, Format forced, String range) {
+        if (forced != Format.RAW && range == null && startsWith(bytes, ENCRYPTED_MAGIC)) {
+            try {
+                RangeAllocation.fromKubernetesStorage(bytes);
+            } catch (IllegalArgumentException e) {
+                throw Failure.encrypted(e.getMessage());
+            }
+        }
         if (forced != null) {
             return forced;
         }
@@ -129,16 +143,20 @@ final class SnapshotInput {
         if (startsWith(bytes, COMPACT_MAGIC)) {
             return Format.COMPACT;
         }
+        if (startsWith(bytes, PROTOBUF_MAGIC)) {
+            return Format.PROTOBUF;
+        }
         if (startsAnObject(bytes)) {
             return Format.JSON;
         }
         if (bytes.length == 0) {
-            throw Failure.badInput("the input is empty: a compact snapshot or a JSON object was expected"
+            throw Failure.badInput("the input is empty: a compact snapshot, a JSON object or kube-apiserver's protobuf"
+                    + " was expected"
                     + " (raw data, which may be empty, needs --range RANGE)");
         }
         throw Failure.badInput("cannot tell the form of the input: it is neither a compact snapshot (which"
-                + " starts with \"CIPS\") nor a JSON object (which starts with '{'); for raw RangeAllocation data"
-                + " give --range RANGE");
+                + " starts with \"CIPS\"), nor a JSON object (which starts with '{'), nor kube-apiserver's protobuf"
+                + " (which starts with \"k8s\\u0000\"); for raw RangeAllocation data give --range RANGE");
     }
 
     static boolean startsWith(byte[] bytes, byte[] prefix) {
@@ -170,10 +188,33 @@ final class SnapshotInput {
                 case RAW -> RangeArgument.isPortRange(range)
                         ? new Pool.Ports(NodePortAllocator.fromSnapshot(new RangeAllocation(range, bytes)))
                         : new Pool.Addresses(ClusterIpAllocator.fromSnapshot(new RangeAllocation(range, bytes)));
+                case PROTOBUF -> pool(RangeAllocation.fromKubernetesStorage(bytes));
                 case COMPACT -> bytes.length > COMPACT_KIND_OFFSET && bytes[COMPACT_KIND_OFFSET] == COMPACT_KIND_PORTS
                         ? new Pool.Ports(NodePortAllocator.fromCompactSnapshot(bytes))
                         : new Pool.Addresses(ClusterIpAllocator.fromCompactSnapshot(bytes));
             };
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            throw Failure.badInput(e.getMessage());
+        }
+    }
+
+    /** A new allocator holding {@code snapshot}: of ports if its range is a port range, of addresses otherwise. */
+    static Pool<?> pool(RangeAllocation snapshot) {
+        return RangeArgument.isPortRange(snapshot.range())
+                ? new Pool.Ports(NodePortAllocator.fromSnapshot(snapshot))
+                : new Pool.Addresses(ClusterIpAllocator.fromSnapshot(snapshot));
+    }
+
+    /**
+     * Decodes a value read from etcd, in kube-apiserver's protobuf or JSON storage form, into a new
+     * allocator; a value encrypted at rest fails with exit code 8, any other bad value with 2.
+     */
+    static Pool<?> decodeStored(byte[] value) {
+        if (startsWith(value, ENCRYPTED_MAGIC)) {
+            detect(value, null, null);
+        }
+        try {
+            return pool(RangeAllocation.fromKubernetesStorage(value));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw Failure.badInput(e.getMessage());
         }

@@ -28,8 +28,10 @@ class CliTest {
     private static final Map<String, List<String>> OPTIONS = Map.of(
             "bands", List.of(),
             "allocate", List.of("--static", "--dynamic", "--seed", "--sequential"),
-            "inspect", List.of("--format", "--range", "--addresses", "--ports", "--max-bytes"),
-            "convert", List.of("--to", "--output", "--format", "--range", "--max-bytes"),
+            "inspect", List.of("--format", "--range", "--addresses", "--ports", "--max-bytes", "--etcd", "--key",
+                    "--timeout"),
+            "convert", List.of("--to", "--output", "--format", "--range", "--max-bytes", "--etcd", "--key",
+                    "--timeout"),
             "repair", List.of("--services", "--passes", "--write", "--max-bytes"));
 
     @Test
