@@ -106,14 +106,14 @@ class ApiShapeTest {
     }
 
     @Test
-    void moduleExportsOnlyTheApiPackageAndRequiresNothingButJavaBase() throws Exception {
+    void moduleExportsTheApiPackagesAndRequiresOnlyJavaBaseAndTheHttpClient() throws Exception {
         ModuleDescriptor descriptor = descriptor();
         assertThat(descriptor.name()).isEqualTo("io.github.clusterip");
         assertThat(descriptor.exports()).extracting(ModuleDescriptor.Exports::source)
                 .containsExactlyInAnyOrder("io.github.clusterip", "io.github.clusterip.service", "io.github.clusterip.store");
         assertThat(descriptor.exports()).noneMatch(ModuleDescriptor.Exports::isQualified);
         assertThat(descriptor.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet()))
-                .isEqualTo(Set.of("java.base"));
+                .isEqualTo(Set.of("java.base", "java.net.http"));
         assertThat(descriptor.opens()).isEmpty();
         assertThat(descriptor.isOpen()).isFalse();
     }

@@ -10,7 +10,9 @@ public final class StoreValueException extends StoreException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The key whose value is wrong. */
     private final String key;
+    /** What is wrong with the value. */
     private final String problem;
 
     /**
