@@ -22,7 +22,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -34,7 +36,8 @@ import java.util.random.RandomGenerator;
  * <p>The view only chooses: every allocation and release is a commit conditioned on the mod
  * revision of the key that holds its bit, so that a stale view costs a retry, never a duplicate.
  * The lock guards the view and is never held across a call to the store, so that threads of one
- * JVM commit to different blocks at once.
+ * JVM commit to different blocks at once; in the range-object layout a second lock makes the
+ * changes of one instance run one at a time, as kube-apiserver's do.
  *
  * <p>Keys, under the prefix {@code P} and the range id {@code R} (the range text with {@code /}
  * as {@code _}): {@code P meta/R} (layout, block size and range, written once),
@@ -72,6 +75,8 @@ final class SharedRange implements AutoCloseable {
     private final IntFunction<String> names;
 
     private final Object lock = new Object();
+    /** Held around each change in the range-object layout; null in the blocks layout. */
+    private final ReentrantLock serial;
     /** Per block: its words, or null while the block is absent from the store (all free). */
     private final long[][] words;
     /** Per block: the mod revision to condition a commit on (0: absent). */
@@ -104,6 +109,7 @@ final class SharedRange implements AutoCloseable {
         this.random = random;
         this.maxAttempts = maxAttempts;
         this.names = names;
+        this.serial = layout == StoreLayout.RANGE_OBJECT ? new ReentrantLock() : null;
         this.words = new long[blockCount][];
         this.revisions = new long[blockCount];
         this.seen = new long[blockCount];
@@ -267,7 +273,11 @@ final class SharedRange implements AutoCloseable {
     // ------------------------------------------------------------------ operations
 
     /** Allocates a free index: the dynamic band first, then the static band. */
-    int allocateNext(Owner owner, java.util.function.Supplier<RuntimeException> full) {
+    int allocateNext(Owner owner, Supplier<RuntimeException> full) {
+        return serially(() -> doAllocateNext(owner, full));
+    }
+
+    private int doAllocateNext(Owner owner, Supplier<RuntimeException> full) {
         ensureFresh();
         boolean reread = false;
         for (int attempt = 0; attempt < maxAttempts; ) {
@@ -307,6 +317,10 @@ final class SharedRange implements AutoCloseable {
      * @return false if it is allocated already
      */
     boolean allocate(int index, Owner owner) {
+        return serially(() -> doAllocate(index, owner));
+    }
+
+    private boolean doAllocate(int index, Owner owner) {
         ensureFresh();
         int b = index / blockBits;
         boolean reread = false;
@@ -339,6 +353,10 @@ final class SharedRange implements AutoCloseable {
      * @return false if it was not allocated
      */
     boolean release(int index) {
+        return serially(() -> doRelease(index));
+    }
+
+    private boolean doRelease(int index) {
         ensureFresh();
         int b = index / blockBits;
         boolean reread = false;
@@ -373,6 +391,10 @@ final class SharedRange implements AutoCloseable {
      * @return false if it is not allocated, or not to that owner
      */
     boolean releaseIfOwner(int index, Owner expected) {
+        return serially(() -> doReleaseIfOwner(index, expected));
+    }
+
+    private boolean doReleaseIfOwner(int index, Owner expected) {
         ensureFresh();
         int b = index / blockBits;
         String ownerKey = ownerPrefix + names.apply(index);
@@ -472,6 +494,23 @@ final class SharedRange implements AutoCloseable {
         }
         ifs.clear();
         writes.clear();
+    }
+
+    /**
+     * Runs a change: in the {@link StoreLayout#RANGE_OBJECT} layout one at a time per instance,
+     * as kube-apiserver's storage allocator holds its mutex around each {@code GuaranteedUpdate}
+     * (so that only other processes conflict); in the blocks layout at once.
+     */
+    private <T> T serially(Supplier<T> change) {
+        if (serial == null) {
+            return change.get();
+        }
+        serial.lock();
+        try {
+            return change.get();
+        } finally {
+            serial.unlock();
+        }
     }
 
     private StoreConflictException conflict(String what) {

@@ -13,7 +13,9 @@ public enum StoreLayout {
      * kube-apiserver's layout: the whole range's bitmap is one value, rewritten by a
      * compare-and-swap on its revision at every allocation and release. Every change in the
      * cluster conflicts with every other, and each writes the whole bitmap (128 KiB for a /12).
-     * The value holds Kubernetes' RangeAllocation bytes. Kept as the baseline to measure against.
+     * The value holds Kubernetes' RangeAllocation bytes. As in kube-apiserver, one allocator
+     * instance makes its changes one at a time (its threads wait for each other rather than
+     * conflict), so only other processes conflict. Kept as the baseline to measure against.
      */
     RANGE_OBJECT,
 

@@ -115,6 +115,19 @@ public final class EtcdCluster implements AutoCloseable {
      * @return the running cluster
      */
     public static EtcdCluster start(int size) {
+        return start(size, List.of());
+    }
+
+    /**
+     * Starts a cluster whose members get more flags, and waits until every member is healthy
+     * and there is a leader.
+     *
+     * @param size the number of members
+     * @param extraFlags flags added to every member's command line, such as
+     *        {@code --quota-backend-bytes=8589934592}
+     * @return the running cluster
+     */
+    public static EtcdCluster start(int size, List<String> extraFlags) {
         Path binary = requireEtcd();
         Path root;
         try {
@@ -124,7 +137,7 @@ public final class EtcdCluster implements AutoCloseable {
         }
         List<Member> members = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            members.add(new Member(binary, "m" + i, root.resolve("m" + i), freePort(), freePort()));
+            members.add(new Member(binary, "m" + i, root.resolve("m" + i), freePort(), freePort(), List.copyOf(extraFlags)));
         }
         StringBuilder initial = new StringBuilder();
         for (Member m : members) {
@@ -262,12 +275,14 @@ public final class EtcdCluster implements AutoCloseable {
         private final Path dir;
         private final int clientPort;
         private final int peerPort;
+        private final List<String> extraFlags;
         private String initialCluster;
         private String token;
         private Process process;
 
-        Member(Path binary, String name, Path dir, int clientPort, int peerPort) {
+        Member(Path binary, String name, Path dir, int clientPort, int peerPort, List<String> extraFlags) {
             this.binary = binary;
+            this.extraFlags = extraFlags;
             this.name = name;
             this.dir = dir;
             this.clientPort = clientPort;
@@ -329,7 +344,7 @@ public final class EtcdCluster implements AutoCloseable {
             }
             try {
                 Files.createDirectories(dir);
-                List<String> cmd = List.of(binary.toString(),
+                List<String> cmd = new ArrayList<>(List.of(binary.toString(),
                         "--name", name,
                         "--data-dir", dataDir().toString(),
                         "--listen-client-urls", clientUrl(),
@@ -342,7 +357,8 @@ public final class EtcdCluster implements AutoCloseable {
                         "--heartbeat-interval", "50",
                         "--election-timeout", "500",
                         "--logger", "zap",
-                        "--log-outputs", "stderr");
+                        "--log-outputs", "stderr"));
+                cmd.addAll(extraFlags);
                 process = new ProcessBuilder(cmd)
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
