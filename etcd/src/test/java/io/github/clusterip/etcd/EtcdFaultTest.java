@@ -95,6 +95,10 @@ class EtcdFaultTest {
                         .endpoints(etcd.endpoints().toArray(String[]::new)).timeout(TIMEOUT).build()) {
             String counter = "counter";
             int threads = 4;
+            // A watch of the counter through the same store: it must see every increment once, in
+            // order, though its connection may be the one that breaks.
+            StoreContractTest.Recorder seen = new StoreContractTest.Recorder();
+            StoreWatch watch = store.watch(counter, 1, seen);
             // What each thread knows of its own attempts: n -> token of a commit reported applied,
             // and the tokens of commits whose outcome is unknown (the call failed).
             Map<Long, String> applied = new ConcurrentHashMap<>();
@@ -185,8 +189,24 @@ class EtcdFaultTest {
             long appliedUnknown = logged.values().stream().filter(unknown::contains).count();
             assertThat(applied.size() + appliedUnknown).as("successes + applied failed calls").isEqualTo(finalValue);
             assertThat(finalValue).isGreaterThan(threads * 20L);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (seen.last().map(e -> Long.parseLong(new String(e.value(), UTF_8))).orElse(0L) < finalValue
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            watch.close();
+            List<Long> values = new ArrayList<>();
+            for (StoreEvent e : seen.events) {
+                values.add(Long.parseLong(new String(e.value(), UTF_8)));
+            }
+            List<Long> expected = new ArrayList<>();
+            for (long n = 1; n <= finalValue; n++) {
+                expected.add(n);
+            }
+            assertThat(values).as("counter values the watch saw").isEqualTo(expected);
             System.out.printf("leader %s killed; commits resumed after %d ms; %d increments (%d reported, %d of %d failed"
-                    + " calls applied)%n", leader, resumeMillis, finalValue, applied.size(), appliedUnknown, unknown.size());
+                    + " calls applied); the watch was reset %d times%n", leader, resumeMillis, finalValue, applied.size(),
+                    appliedUnknown, unknown.size(), seen.resets.size());
         }
     }
 
