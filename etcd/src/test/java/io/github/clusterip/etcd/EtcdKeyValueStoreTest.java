@@ -87,6 +87,23 @@ class EtcdKeyValueStoreTest {
     }
 
     @Test
+    void emptyPrefixListsAndWatchesEveryKey() throws Exception {
+        try (EtcdKeyValueStore store = builder().build()) {
+            long r = store.commit(List.of(), List.of(StoreWrite.put("\u0001first", b("1")), StoreWrite.put("zz", b("2"))))
+                    .orElseThrow();
+            assertThat(store.list("").entries()).extracting(e -> e.key()).contains("\u0001first", "zz");
+            StoreContractTest.Recorder rec = new StoreContractTest.Recorder();
+            StoreWatch watch = store.watch("", r, rec);
+            try {
+                rec.await(2);
+                assertThat(rec.events).extracting(StoreEvent::key).containsExactly("\u0001first", "zz");
+            } finally {
+                watch.close();
+            }
+        }
+    }
+
+    @Test
     void callsAfterCloseFail() {
         EtcdKeyValueStore store = builder().build();
         store.close();
