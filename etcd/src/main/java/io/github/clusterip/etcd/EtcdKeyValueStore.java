@@ -18,6 +18,11 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.github.clusterip.store.KeyValueStore;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
 import io.github.clusterip.store.StoreCondition;
 import io.github.clusterip.store.StoreEntry;
 import io.github.clusterip.store.StoreEvent;
@@ -62,7 +67,8 @@ import java.util.concurrent.TimeoutException;
  * <p><b>Timeouts.</b> Every call waits at most the builder's {@linkplain Builder#timeout timeout}
  * (5 seconds by default), then throws {@link StoreUnavailableException} whose message names the
  * operation, the key or prefix and the endpoints. A commit that timed out or failed that way
- * may or may not have been applied. No response larger than the builder's
+ * may or may not have been applied; each request carries the timeout as its gRPC deadline, so that
+ * one still waiting for a connection when the timeout passes is dropped, never sent later. No response larger than the builder's
  * {@linkplain Builder#maxResponseBytes limit} (16 MiB by default) is read: a larger one fails the
  * call with {@link StoreUnavailableException} that says so.
  *
@@ -104,6 +110,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
                 .endpoints(endpoints)
                 .maxInboundMessageSize(maxResponseBytes)
                 .connectTimeout(timeout)
+                .interceptors(List.of(new UnaryDeadline(timeout)))
                 .build();
         this.kv = client.getKVClient();
         this.watchClient = client.getWatchClient();
@@ -471,6 +478,28 @@ public final class EtcdKeyValueStore implements KeyValueStore {
             synchronized (deliveryLock) {
                 open = false;
             }
+        }
+    }
+
+    /**
+     * Gives every request (not the watch streams) a gRPC deadline of the store's timeout. jetcd
+     * waits for a connection before it sends a request ("wait for ready"); without a deadline a
+     * commit that this store already reported as failed would stay queued and could be applied
+     * whenever etcd came back, long after its caller moved on. With one, gRPC drops it.
+     */
+    private static final class UnaryDeadline implements ClientInterceptor {
+        private final long nanos;
+
+        UnaryDeadline(Duration timeout) {
+            this.nanos = timeout.toNanos();
+        }
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            if (method.getType() == MethodDescriptor.MethodType.UNARY) {
+                return next.newCall(method, options.withDeadlineAfter(nanos, TimeUnit.NANOSECONDS));
+            }
+            return next.newCall(method, options);
         }
     }
 
