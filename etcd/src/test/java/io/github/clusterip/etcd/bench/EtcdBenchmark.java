@@ -59,7 +59,7 @@ public final class EtcdBenchmark {
                 "--threads", "1",
                 "--seconds", "10"));
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--help")) {
+            if (args[i].equals("--help") || args[i].equals("help")) {
                 System.out.println("usage: EtcdBenchmark [--jvms 1,2,4] [--cidrs 10.96.0.0/16,10.96.0.0/12] [--fills 0.5,0.99]\n"
                         + "    [--layouts RANGE_OBJECT,BLOCKS] [--workloads alloc,service] [--warmup SECONDS] [--seconds SECONDS]\n"
                         + "    [--threads N (per JVM)]\n"
