@@ -88,6 +88,8 @@ final class SharedRange implements AutoCloseable {
     /** Per block: why its value cannot be read, or null. */
     private final String[] corrupt;
     private long usedTotal;
+    /** The revision of the last whole read of the range. */
+    private long loadedRevision;
     /** Whether the view may have missed changes and must be read again before it is trusted. */
     private boolean stale = true;
     private StoreWatch watch;
@@ -146,32 +148,65 @@ final class SharedRange implements AutoCloseable {
 
     // ------------------------------------------------------------------ the view
 
-    /** Reads the whole range again, at one revision, and restarts the watch after it. */
+    /**
+     * Reads the whole range again, at one revision, and restarts the watch after it. The watch is
+     * closed and opened outside the lock: a store may hold a lock of its own while it calls the
+     * listener, which takes this one.
+     */
     private void reload() {
         StoreSnapshot snapshot = store.list(dataPrefix);
+        StoreWatch old;
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the allocator of " + rangeText + " is closed");
             }
-            for (int b = 0; b < blockCount; b++) {
-                setBlock(b, null, 0, snapshot.revision(), null);
-            }
-            for (StoreEntry e : snapshot.entries()) {
-                int b = blockOf(e.key());
-                if (b < 0) {
-                    continue;
+            // a concurrent reload may have applied a newer snapshot already: never go back
+            // nor a block that a commit or the watch brought past the snapshot meanwhile
+            if (snapshot.revision() >= loadedRevision) {
+                long rev = snapshot.revision();
+                loadedRevision = rev;
+                StoreEntry[] found = new StoreEntry[blockCount];
+                for (StoreEntry e : snapshot.entries()) {
+                    int b = blockOf(e.key());
+                    if (b >= 0) {
+                        found[b] = e;
+                    }
                 }
-                try {
-                    setBlock(b, decode(b, e.key(), e.value()), e.modRevision(), snapshot.revision(), null);
-                } catch (StoreValueException bad) {
-                    setBlock(b, null, e.modRevision(), snapshot.revision(), bad.problem());
+                for (int b = 0; b < blockCount; b++) {
+                    StoreEntry e = found[b];
+                    if (seen[b] > rev) {
+                        continue;
+                    }
+                    if (e == null) {
+                        setBlock(b, null, 0, rev, null);
+                        continue;
+                    }
+                    try {
+                        setBlock(b, decode(b, e.key(), e.value()), e.modRevision(), rev, null);
+                    } catch (StoreValueException bad) {
+                        setBlock(b, null, e.modRevision(), rev, bad.problem());
+                    }
                 }
-            }
-            if (watch != null) {
-                watch.close();
             }
             stale = false;
-            watch = store.watch(dataPrefix, snapshot.revision() + 1, new Listener());
+            old = watch;
+            watch = null;
+        }
+        if (old != null) {
+            old.close();
+        }
+        StoreWatch fresh = store.watch(dataPrefix, snapshot.revision() + 1, new Listener());
+        StoreWatch extra = null;
+        synchronized (lock) {
+            if (closed || watch != null) {
+                // closed meanwhile, or another thread's reload started its watch first
+                extra = fresh;
+            } else {
+                watch = fresh;
+            }
+        }
+        if (extra != null) {
+            extra.close();
         }
     }
 
@@ -735,12 +770,14 @@ final class SharedRange implements AutoCloseable {
 
     @Override
     public void close() {
+        StoreWatch w;
         synchronized (lock) {
             closed = true;
-            if (watch != null) {
-                watch.close();
-                watch = null;
-            }
+            w = watch;
+            watch = null;
+        }
+        if (w != null) {
+            w.close();
         }
     }
 
