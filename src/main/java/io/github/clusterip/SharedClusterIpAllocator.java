@@ -1,5 +1,6 @@
 package io.github.clusterip;
 
+import io.github.clusterip.engine.BigEndianBitmap;
 import io.github.clusterip.store.KeyValueStore;
 import io.github.clusterip.store.StoreConflictException;
 import io.github.clusterip.store.StoreLayout;
@@ -259,7 +260,7 @@ public final class SharedClusterIpAllocator implements AutoCloseable {
                     + snapshot.range() + ", allocator of " + cidr);
         }
         ClusterIpAllocator.fromSnapshot(snapshot);
-        range.restore(SharedRange.words(snapshot.data(), range.size()));
+        range.restore(BigEndianBitmap.toWords(snapshot.data(), range.size(), snapshot.range(), "usable addresses"));
     }
 
     /**

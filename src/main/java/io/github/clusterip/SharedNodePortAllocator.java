@@ -1,5 +1,6 @@
 package io.github.clusterip;
 
+import io.github.clusterip.engine.BigEndianBitmap;
 import io.github.clusterip.store.KeyValueStore;
 import io.github.clusterip.store.StoreConflictException;
 import io.github.clusterip.store.StoreLayout;
@@ -218,7 +219,7 @@ public final class SharedNodePortAllocator implements AutoCloseable {
                     + snapshot.range() + ", allocator of " + ports);
         }
         NodePortAllocator.fromSnapshot(snapshot);
-        range.restore(SharedRange.words(snapshot.data(), range.size()));
+        range.restore(BigEndianBitmap.toWords(snapshot.data(), range.size(), snapshot.range(), "ports"));
     }
 
     /**

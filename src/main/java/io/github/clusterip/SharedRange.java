@@ -1,5 +1,6 @@
 package io.github.clusterip;
 
+import io.github.clusterip.engine.BigEndianBitmap;
 import io.github.clusterip.internal.Messages;
 import io.github.clusterip.store.KeyValueStore;
 import io.github.clusterip.store.StoreCondition;
@@ -16,6 +17,7 @@ import io.github.clusterip.store.StoreWrite;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -356,13 +358,35 @@ final class SharedRange implements AutoCloseable {
     }
 
     private boolean doAllocate(int index, Owner owner) {
+        return changeBit(index, true, owner, "allocate ");
+    }
+
+    /**
+     * Releases an index.
+     *
+     * @return false if it was not allocated
+     */
+    boolean release(int index) {
+        return serially(() -> doRelease(index));
+    }
+
+    private boolean doRelease(int index) {
+        return changeBit(index, false, null, "release ");
+    }
+
+    /**
+     * Sets or clears one bit, retrying lost races on a fresh read of its block.
+     *
+     * @return false if the bit already had that value (checked against a fresh read)
+     */
+    private boolean changeBit(int index, boolean set, Owner owner, String verb) {
         ensureFresh();
         int b = index / blockBits;
         boolean reread = false;
         for (int attempt = 0; attempt < maxAttempts; ) {
             Change change;
             synchronized (lock) {
-                change = isSet(index) ? null : change(index, true);
+                change = isSet(index) == set ? null : change(index, set);
             }
             if (change == null) {
                 if (reread) {
@@ -379,43 +403,7 @@ final class SharedRange implements AutoCloseable {
             reloadBlock(b);
             backOff(attempt);
         }
-        throw conflict("allocate " + names.apply(index) + " in " + rangeText);
-    }
-
-    /**
-     * Releases an index.
-     *
-     * @return false if it was not allocated
-     */
-    boolean release(int index) {
-        return serially(() -> doRelease(index));
-    }
-
-    private boolean doRelease(int index) {
-        ensureFresh();
-        int b = index / blockBits;
-        boolean reread = false;
-        for (int attempt = 0; attempt < maxAttempts; ) {
-            Change change;
-            synchronized (lock) {
-                change = isSet(index) ? change(index, false) : null;
-            }
-            if (change == null) {
-                if (reread) {
-                    return false;
-                }
-                reread = true;
-                reloadBlock(b);
-                continue;
-            }
-            if (commit(change, null)) {
-                return true;
-            }
-            attempt++;
-            reloadBlock(b);
-            backOff(attempt);
-        }
-        throw conflict("release " + names.apply(index) + " in " + rangeText);
+        throw conflict(verb + names.apply(index) + " in " + rangeText);
     }
 
     /**
@@ -764,7 +752,7 @@ final class SharedRange implements AutoCloseable {
                     System.arraycopy(words[b], 0, all, b * blockBits / 64, Math.min(words[b].length, all.length - b * blockBits / 64));
                 }
             }
-            return toBigEndian(all);
+            return BigEndianBitmap.toBytes(all);
         }
     }
 
@@ -821,7 +809,7 @@ final class SharedRange implements AutoCloseable {
     private byte[] encode(int b, long[] w) {
         byte[] range = rangeText.getBytes(StandardCharsets.UTF_8);
         if (layout == StoreLayout.RANGE_OBJECT) {
-            byte[] data = toBigEndian(w);
+            byte[] data = BigEndianBitmap.toBytes(w);
             ByteBuffer buf = ByteBuffer.allocate(RANGE_MAGIC.length + 1 + range.length + data.length);
             buf.put(RANGE_MAGIC).put((byte) range.length).put(range).put(data);
             return buf.array();
@@ -880,9 +868,10 @@ final class SharedRange implements AutoCloseable {
             if (dataLen > 0 && value[header] == 0) {
                 throw new StoreValueException(key, "the bitmap starts with a zero byte, which Kubernetes' form never does");
             }
-            for (int i = 0; i < dataLen; i++) {
-                int k = dataLen - 1 - i;
-                w[k >>> 3] |= (value[header + i] & 0xffL) << ((k & 7) * 8);
+            try {
+                w = BigEndianBitmap.toWords(Arrays.copyOfRange(value, header, value.length), size, rangeText, "values");
+            } catch (IllegalArgumentException beyond) {
+                throw new StoreValueException(key, beyond.getMessage());
             }
         }
         int inBlock = Math.min(size - b * blockBits, blockBits);
@@ -901,37 +890,5 @@ final class SharedRange implements AutoCloseable {
             sb.append(String.format("%02x", value[i]));
         }
         return sb.length() == 0 ? "nothing" : "0x" + sb;
-    }
-
-    /** Go's big.Int.Bytes() (checked to fit {@code size} bits by the caller) to little-endian words. */
-    static long[] words(byte[] data, int size) {
-        long[] w = new long[(size + 63) / 64];
-        for (int i = 0; i < data.length; i++) {
-            int k = data.length - 1 - i;
-            if (data[i] != 0) {
-                if (k >>> 3 >= w.length || (k + 1) * 8 - Integer.numberOfLeadingZeros(data[i] & 0xff) + 24 > size) {
-                    throw new IllegalArgumentException("the snapshot has a bit set beyond the " + size + " usable values");
-                }
-                w[k >>> 3] |= (data[i] & 0xffL) << ((k & 7) * 8);
-            }
-        }
-        return w;
-    }
-
-    /** Little-endian words to Go's big.Int.Bytes(). */
-    private static byte[] toBigEndian(long[] w) {
-        int top = w.length - 1;
-        while (top >= 0 && w[top] == 0) {
-            top--;
-        }
-        if (top < 0) {
-            return new byte[0];
-        }
-        int bytes = top * 8 + (64 - Long.numberOfLeadingZeros(w[top]) + 7) / 8;
-        byte[] out = new byte[bytes];
-        for (int k = 0; k < bytes; k++) {
-            out[bytes - 1 - k] = (byte) (w[k >>> 3] >>> ((k & 7) * 8));
-        }
-        return out;
     }
 }
