@@ -25,7 +25,8 @@ import java.util.Map;
  * rest options as pairs ({@code --endpoints}, {@code --cidr}, {@code --layout}, {@code --id},
  * {@code --ports}); it prints one line per result on its standard output:
  * <ul>
- * <li>{@code fill}: allocates until the range is full: {@code IP a} per address, then {@code FULL};
+ * <li>{@code fill}: prints {@code READY}, waits for {@code GO} on its standard input, then allocates
+ *     until the range is full: {@code IP a} per address, then {@code FULL};
  * <li>{@code race}: prints {@code READY}, then for each line {@code GO} on its standard input
  *     allocates one address: {@code WON a} or {@code FULL message}; stops at end of input;
  * <li>{@code services}: creates NodePort Services until killed: {@code SVC name ip port};
@@ -60,6 +61,8 @@ public final class AllocWorker {
                 case "fill" -> {
                     try (SharedClusterIpAllocator a = SharedClusterIpAllocator.builder(store, cidr).layout(layout)
                             .blockBits(64).build()) {
+                        say("READY");
+                        awaitGo();
                         while (true) {
                             try {
                                 say("IP " + a.allocateNext(owner));
@@ -109,6 +112,13 @@ public final class AllocWorker {
                 }
                 default -> throw new IllegalArgumentException("unknown mode " + mode);
             }
+        }
+    }
+
+    private static void awaitGo() throws java.io.IOException {
+        String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        if (!"GO".equals(line)) {
+            throw new IllegalStateException("expected GO, got " + line);
         }
     }
 

@@ -71,10 +71,17 @@ class MultiJvmTest {
                 workers.add(Worker.start("fill", "--endpoints", endpoints, "--cidr", cidr, "--layout", layout.name(),
                         "--id", String.valueOf(i)));
             }
+            for (Worker w : workers) {
+                assertThat(w.next(LINE)).isEqualTo("READY");
+            }
+            for (Worker w : workers) {
+                w.send("GO");
+            }
             Map<IpAddress, Owner> handedOut = new HashMap<>();
             List<String> duplicates = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 List<String> lines = workers.get(i).rest(Duration.ofSeconds(60));
+                assertThat(lines.size()).as("addresses of worker " + i + " (plus FULL)").isGreaterThan(1);
                 assertThat(lines).as("worker " + i).endsWith("FULL");
                 for (String line : lines.subList(0, lines.size() - 1)) {
                     assertThat(line).startsWith("IP ");
@@ -183,19 +190,35 @@ class MultiJvmTest {
         String cidr = "10.5.0.0/24";
         String ports = "30000-30299";
         Map<String, String> printed = new HashMap<>();
-        try (Worker w = Worker.start("services", "--endpoints", endpoints, "--cidr", cidr, "--ports", ports,
-                "--layout", "BLOCKS", "--id", "k")) {
-            // a JVM started with another prefix would not see these: both use the default one
-            for (int i = 0; i < 25; i++) {
+        // two JVMs create Services at once; each is killed after some, at no chosen point of a create
+        try (Worker w1 = Worker.start("services", "--endpoints", endpoints, "--cidr", cidr, "--ports", ports,
+                "--layout", "BLOCKS", "--id", "k1");
+                Worker w2 = Worker.start("services", "--endpoints", endpoints, "--cidr", cidr, "--ports", ports,
+                        "--layout", "BLOCKS", "--id", "k2")) {
+            long firstLine = 0;
+            for (int i = 0; i < 40; i++) {
+                Worker w = i % 2 == 0 ? w1 : w2;
+                if (i == 25) {
+                    w1.kill();
+                }
+                if (i >= 25) {
+                    w = w2;
+                }
                 String[] f = w.next(LINE).split(" ");
                 assertThat(f[0]).isEqualTo("SVC");
                 printed.put(f[1], f[2] + " " + f[3]);
+                if (i == 0) {
+                    firstLine = System.nanoTime();
+                }
             }
-            w.kill();
+            // w2 is killed a while after its last line: half the time its creates take, on average
+            long meanNanos = (System.nanoTime() - firstLine) / 39;
+            Thread.sleep(meanNanos / 2_000_000);
+            w2.kill();
         }
         try (SharedServiceAllocator s = services("/clusterip/", cidr, ports, 1)) {
             List<ServiceSpec> stored = s.services();
-            assertThat(stored.size()).isGreaterThanOrEqualTo(25);
+            assertThat(stored.size()).isGreaterThanOrEqualTo(40);
             Map<IpAddress, Owner> ipUsers = new HashMap<>();
             Map<Integer, Owner> portUsers = new HashMap<>();
             for (ServiceSpec spec : stored) {
