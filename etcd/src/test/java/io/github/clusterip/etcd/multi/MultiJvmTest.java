@@ -88,7 +88,7 @@ class MultiJvmTest {
                     IpAddress ip = IpAddress.parse(line.substring(3));
                     Owner previous = handedOut.put(ip, new Owner("jvm", "w" + i));
                     if (previous != null) {
-                        duplicates.add(ip + " to " + previous + " and w" + i);
+                        duplicates.add(ip + " to " + previous + " and jvm/w" + i);
                     }
                 }
             }
