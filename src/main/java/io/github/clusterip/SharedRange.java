@@ -541,8 +541,13 @@ final class SharedRange implements AutoCloseable {
                 + maxAttempts + " times in a row");
     }
 
-    private static void backOff(int attempt) {
-        if (attempt > 2) {
+    /**
+     * After a few lost races in the blocks layout, waits a little, longer each time, so that
+     * writers stuck on one block spread out. The range-object layout retries at once, as
+     * kube-apiserver's {@code GuaranteedUpdate} does.
+     */
+    private void backOff(int attempt) {
+        if (layout == StoreLayout.BLOCKS && attempt > 2) {
             LockSupport.parkNanos(Math.min(20_000_000L, 50_000L << Math.min(attempt, 9)));
         }
     }
@@ -612,14 +617,80 @@ final class SharedRange implements AutoCloseable {
         return i >= 0 ? i : pickIn(0, offset);
     }
 
-    /** Under the lock: a free index in [lo, hi), scanning from a random start and wrapping. */
+    /**
+     * Under the lock: a free index in [lo, hi). The range-object layout scans from a random
+     * start and wraps, as Kubernetes' bitmap does; the blocks layout takes a free index uniformly
+     * at random, so that writers in other JVMs, which see the same free indexes, rarely choose
+     * the same block (a scan from a random start favours the free index after the longest run of
+     * taken ones, and at a high fill every writer would crowd there).
+     */
     private int pickIn(int lo, int hi) {
         if (lo >= hi) {
             return -1;
         }
+        if (layout == StoreLayout.BLOCKS) {
+            return pickUniform(lo, hi);
+        }
         int start = lo + random.nextInt(hi - lo);
         int i = scan(start, hi);
         return i >= 0 ? i : scan(lo, start);
+    }
+
+    /** Under the lock: a free index of [lo, hi) drawn uniformly, or -1 if there is none. */
+    private int pickUniform(int lo, int hi) {
+        int firstBlock = lo / blockBits;
+        int lastBlock = (hi - 1) / blockBits;
+        long free = 0;
+        for (int b = firstBlock; b <= lastBlock; b++) {
+            free += freeIn(b, lo, hi);
+        }
+        if (free == 0) {
+            return -1;
+        }
+        long k = random.nextLong(free);
+        for (int b = firstBlock; b <= lastBlock; b++) {
+            int f = freeIn(b, lo, hi);
+            if (k >= f) {
+                k -= f;
+                continue;
+            }
+            int from = Math.max(lo, b * blockBits);
+            int to = Math.min(hi, Math.min(size, (b + 1) * blockBits));
+            for (int i = from; i < to; i++) {
+                if (!isSetUnchecked(b, i) && k-- == 0) {
+                    return i;
+                }
+            }
+        }
+        throw new IllegalStateException("free counts of " + rangeText + " do not match its bits");
+    }
+
+    /** Under the lock: the free indexes of block b within [lo, hi); a corrupt block has none. */
+    private int freeIn(int b, int lo, int hi) {
+        if (corrupt[b] != null) {
+            return 0;
+        }
+        int from = Math.max(lo, b * blockBits);
+        int to = Math.min(hi, Math.min(size, (b + 1) * blockBits));
+        if (from >= to) {
+            return 0;
+        }
+        if (from == b * blockBits && to == Math.min(size, (b + 1) * blockBits)) {
+            return to - from - used[b];
+        }
+        int f = 0;
+        for (int i = from; i < to; i++) {
+            if (!isSetUnchecked(b, i)) {
+                f++;
+            }
+        }
+        return f;
+    }
+
+    private boolean isSetUnchecked(int b, int index) {
+        long[] w = words[b];
+        int bit = index - b * blockBits;
+        return w != null && (w[bit >>> 6] & (1L << bit)) != 0;
     }
 
     /** Under the lock: the first free index in [from, to), or -1. */

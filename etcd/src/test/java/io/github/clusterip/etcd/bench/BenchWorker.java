@@ -47,6 +47,7 @@ public final class BenchWorker {
         long measureMs = Long.parseLong(o.get("--measure-ms"));
         String id = o.get("--id");
         int threads = Integer.parseInt(o.getOrDefault("--threads", "1"));
+        int blockBits = Integer.parseInt(o.getOrDefault("--block-bits", "1024"));
         CountingStore store = new CountingStore(EtcdKeyValueStore.builder().endpoints(o.get("--endpoints").split(","))
                 .timeout(Duration.ofSeconds(30)).build());
         long[][] latencies = new long[threads][];
@@ -54,12 +55,14 @@ public final class BenchWorker {
         long[] marks = new long[2];
         try (store) {
             SharedClusterIpAllocator ips = workload.equals("alloc")
-                    ? SharedClusterIpAllocator.builder(store, cidr).prefix(prefix).layout(layout).build() : null;
+                    ? SharedClusterIpAllocator.builder(store, cidr).prefix(prefix).layout(layout).blockBits(blockBits).build()
+                    : null;
             // a SharedServiceAllocator runs one call at a time: one per thread
             SharedServiceAllocator[] services = new SharedServiceAllocator[threads];
             if (ips == null) {
                 for (int t = 0; t < threads; t++) {
-                    services[t] = SharedServiceAllocator.builder(store).cidr(cidr).prefix(prefix).layout(layout).build();
+                    services[t] = SharedServiceAllocator.builder(store).cidr(cidr).prefix(prefix).layout(layout)
+                            .blockBits(blockBits).build();
                 }
             }
             System.out.println("READY");

@@ -57,12 +57,13 @@ public final class EtcdBenchmark {
                 "--workloads", "alloc,service",
                 "--warmup", "3",
                 "--threads", "1",
+                "--block-bits", "1024",
                 "--seconds", "10"));
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--help") || args[i].equals("help")) {
                 System.out.println("usage: EtcdBenchmark [--jvms 1,2,4] [--cidrs 10.96.0.0/16,10.96.0.0/12] [--fills 0.5,0.99]\n"
                         + "    [--layouts RANGE_OBJECT,BLOCKS] [--workloads alloc,service] [--warmup SECONDS] [--seconds SECONDS]\n"
-                        + "    [--threads N (per JVM)]\n"
+                        + "    [--threads N (per JVM)] [--block-bits N (of the BLOCKS layout)]\n"
                         + "    [--endpoints URL]\n"
                         + "Without --endpoints it starts its own etcd, on loopback, with its data in a new temporary directory.");
                 return;
@@ -78,7 +79,7 @@ public final class EtcdBenchmark {
         String endpoints = etcd == null ? o.get("--endpoints") : etcd.endpoint();
         System.out.println("# etcd at " + endpoints + "; " + Runtime.getRuntime().availableProcessors() + " cores; java "
                 + System.getProperty("java.version") + "; warm-up " + warmupMs / 1000 + " s, measured " + measureMs / 1000 + " s");
-        System.out.println("# threads per JVM: " + o.get("--threads"));
+        System.out.println("# threads per JVM: " + o.get("--threads") + "; blocks of " + o.get("--block-bits") + " bits");
         System.out.println("| workload | CIDR | fill | JVMs | layout | ops/s | p50 ms | p99 ms | lost commits |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         int caseNo = 0;
@@ -93,9 +94,10 @@ public final class EtcdBenchmark {
                                 caseNo++;
                                 StoreLayout layout = StoreLayout.valueOf(layoutName);
                                 String prefix = "/bench/" + caseNo + "/";
-                                fillRange(store, cidr, layout, prefix, Double.parseDouble(fill), caseNo);
+                                int blockBits = Integer.parseInt(o.get("--block-bits"));
+                                fillRange(store, cidr, layout, blockBits, prefix, Double.parseDouble(fill), caseNo);
                                 Result r = run(endpoints, cidr, layout, prefix, workload, Integer.parseInt(jvms),
-                                        Integer.parseInt(o.get("--threads")), warmupMs, measureMs);
+                                        Integer.parseInt(o.get("--threads")), blockBits, warmupMs, measureMs);
                                 System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %.0f | %.2f | %.2f | %.1f%% |%n",
                                         workload.equals("alloc") ? "allocate + release" : "Service create + delete",
                                         cidrText, fill, jvms, layoutName, r.opsPerSecond, r.p50Ms, r.p99Ms, r.lostPercent);
@@ -115,15 +117,16 @@ public final class EtcdBenchmark {
         }
     }
 
-    private static void fillRange(EtcdKeyValueStore store, ServiceCidr cidr, StoreLayout layout, String prefix, double fill,
-            long seed) {
+    private static void fillRange(EtcdKeyValueStore store, ServiceCidr cidr, StoreLayout layout, int blockBits, String prefix,
+            double fill, long seed) {
         ClusterIpAllocator local = ClusterIpAllocator.builder(cidr).seed(seed).build();
         long target = cidr.usableCount().multiply(BigInteger.valueOf(Math.round(fill * 1000))).divide(BigInteger.valueOf(1000))
                 .longValueExact();
         for (long i = 0; i < target; i++) {
             local.allocateNext();
         }
-        try (SharedClusterIpAllocator shared = SharedClusterIpAllocator.builder(store, cidr).prefix(prefix).layout(layout).build()) {
+        try (SharedClusterIpAllocator shared = SharedClusterIpAllocator.builder(store, cidr).prefix(prefix).layout(layout)
+                .blockBits(blockBits).build()) {
             shared.restore(local.snapshot());
         }
     }
@@ -132,7 +135,7 @@ public final class EtcdBenchmark {
     }
 
     private static Result run(String endpoints, ServiceCidr cidr, StoreLayout layout, String prefix, String workload, int jvms,
-            int threads, long warmupMs, long measureMs) throws IOException, InterruptedException {
+            int threads, int blockBits, long warmupMs, long measureMs) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> workers = new ArrayList<>();
         List<BufferedReader> outs = new ArrayList<>();
@@ -142,7 +145,7 @@ public final class EtcdBenchmark {
                 ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                         BenchWorker.class.getName(), "--endpoints", endpoints, "--cidr", cidr.toString(), "--layout",
                         layout.name(), "--prefix", prefix, "--workload", workload, "--warmup-ms", Long.toString(warmupMs),
-                        "--measure-ms", Long.toString(measureMs), "--id", Integer.toString(i), "--threads", Integer.toString(threads));
+                        "--measure-ms", Long.toString(measureMs), "--id", Integer.toString(i), "--threads", Integer.toString(threads), "--block-bits", Integer.toString(blockBits));
                 Path log = Files.createTempFile("bench-worker-", ".log");
                 log.toFile().deleteOnExit();
                 logs.add(log);
