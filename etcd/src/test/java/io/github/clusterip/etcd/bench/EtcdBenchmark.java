@@ -142,10 +142,15 @@ public final class EtcdBenchmark {
         List<Path> logs = new ArrayList<>();
         try {
             for (int i = 0; i < jvms; i++) {
-                ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                        BenchWorker.class.getName(), "--endpoints", endpoints, "--cidr", cidr.toString(), "--layout",
+                List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m"));
+                String extra = System.getProperty("bench.workerJvmArgs", "").replace("{id}", Integer.toString(i));
+                if (!extra.isBlank()) {
+                    cmd.addAll(List.of(extra.trim().split("\\s+")));
+                }
+                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchWorker.class.getName(), "--endpoints", endpoints, "--cidr", cidr.toString(), "--layout",
                         layout.name(), "--prefix", prefix, "--workload", workload, "--warmup-ms", Long.toString(warmupMs),
-                        "--measure-ms", Long.toString(measureMs), "--id", Integer.toString(i), "--threads", Integer.toString(threads), "--block-bits", Integer.toString(blockBits));
+                        "--measure-ms", Long.toString(measureMs), "--id", Integer.toString(i), "--threads", Integer.toString(threads), "--block-bits", Integer.toString(blockBits)));
+                ProcessBuilder pb = new ProcessBuilder(cmd);
                 Path log = Files.createTempFile("bench-worker-", ".log");
                 log.toFile().deleteOnExit();
                 logs.add(log);
@@ -156,6 +161,10 @@ public final class EtcdBenchmark {
             }
             for (BufferedReader out : outs) {
                 String line = out.readLine();
+                // a JVM option such as a flight recording may print a line of its own first
+                for (int skipped = 0; line != null && !line.equals("READY") && skipped < 10; skipped++) {
+                    line = out.readLine();
+                }
                 if (!"READY".equals(line)) {
                     throw new IllegalStateException("a worker did not get ready: " + line + "; its log: " + logs);
                 }
