@@ -335,7 +335,7 @@ public final class Repair {
     }
 
     /** Records a finding and counts it as kube-apiserver counts it: a leak only when released. */
-    private static void add(List<RepairFinding> findings, Map<RepairErrorType, Integer> errors, RepairFinding f) {
+    static void add(List<RepairFinding> findings, Map<RepairErrorType, Integer> errors, RepairFinding f) {
         findings.add(f);
         if (f.type() != RepairErrorType.LEAK || f.action() == RepairAction.RELEASED) {
             errors.merge(f.type(), 1, Integer::sum);

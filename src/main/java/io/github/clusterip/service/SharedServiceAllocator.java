@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 
 /**
  * Whole Services, as {@link ServiceAllocator} allocates them, with their state in a
@@ -216,24 +217,9 @@ public final class SharedServiceAllocator implements ServiceOperations, AutoClos
             Map<IpAddress, Integer> leaks = new HashMap<>();
             for (SharedClusterIpAllocator a : ips.values()) {
                 Map<IpAddress, Optional<Owner>> allocated = a.allocations();
-                for (Map.Entry<IpAddress, Optional<Owner>> e : allocated.entrySet()) {
-                    IpAddress ip = e.getKey();
-                    Owner owner = e.getValue().orElse(null);
-                    if (owner != null && owner.equals(ipUsers.get(ip))) {
-                        continue;
-                    }
-                    int seen = ipLeaks.getOrDefault(ip, 0) + 1;
-                    if (seen < leakPasses) {
-                        leaks.put(ip, seen);
-                        add(findings, ipErrors, RepairFinding.address(ip, RepairErrorType.LEAK, RepairAction.FLAGGED, owner,
-                                null, "IPAddressNotAllocated", "the cluster IP " + ip
-                                + " may have leaked: flagging for later clean up", seen));
-                    } else if (a.releaseIfOwnedBy(ip, owner)) {
-                        add(findings, ipErrors, RepairFinding.address(ip, RepairErrorType.LEAK, RepairAction.RELEASED, owner,
-                                null, "IPAddressNotAllocated", "the cluster IP " + ip
-                                + " appears to have leaked: cleaning up", seen));
-                    }
-                }
+                countLeaks(allocated, ipUsers, ipLeaks, leaks, a::releaseIfOwnedBy, "the cluster IP ",
+                        (ip, action, owner, message, seen) -> RepairFinding.address(ip, RepairErrorType.LEAK, action, owner,
+                                null, "IPAddressNotAllocated", message, seen), findings, ipErrors);
                 for (Map.Entry<IpAddress, Owner> u : ipUsers.entrySet()) {
                     if (cidrOf(a, u.getKey()) && !allocated.containsKey(u.getKey())) {
                         reallocateIp(a, u.getKey(), u.getValue(), findings, ipErrors);
@@ -243,38 +229,56 @@ public final class SharedServiceAllocator implements ServiceOperations, AutoClos
             ipLeaks = leaks;
             Map<Integer, Integer> pleaks = new HashMap<>();
             Map<Integer, Optional<Owner>> allocatedPorts = ports.allocations();
-            for (Map.Entry<Integer, Optional<Owner>> e : allocatedPorts.entrySet()) {
-                int port = e.getKey();
-                Owner owner = e.getValue().orElse(null);
-                if (owner != null && owner.equals(portUsers.get(port))) {
-                    continue;
-                }
-                int seen = portLeaks.getOrDefault(port, 0) + 1;
-                if (seen < leakPasses) {
-                    pleaks.put(port, seen);
-                    add(findings, portErrors, RepairFinding.port(port, RepairErrorType.LEAK, RepairAction.FLAGGED, owner, null,
-                            "PortNotAllocated", "the node port " + port + " may have leaked: flagging for later clean up", seen));
-                } else if (ports.releaseIfOwnedBy(port, owner)) {
-                    add(findings, portErrors, RepairFinding.port(port, RepairErrorType.LEAK, RepairAction.RELEASED, owner, null,
-                            "PortNotAllocated", "the node port " + port + " appears to have leaked: cleaning up", seen));
-                }
-            }
+            countLeaks(allocatedPorts, portUsers, portLeaks, pleaks, ports::releaseIfOwnedBy, "the node port ",
+                    (port, action, owner, message, seen) -> RepairFinding.port(port, RepairErrorType.LEAK, action, owner, null,
+                            "PortNotAllocated", message, seen), findings, portErrors);
             portLeaks = pleaks;
             for (Map.Entry<Integer, Owner> u : portUsers.entrySet()) {
                 if (ports.portRange().contains(u.getKey()) && !allocatedPorts.containsKey(u.getKey())
                         && backend.find(u.getValue()).isPresent()) {
                     try {
                         ports.allocate(u.getKey(), u.getValue());
-                        add(findings, portErrors, RepairFinding.port(u.getKey(), RepairErrorType.REPAIR, RepairAction.ALLOCATED,
+                        Repair.add(findings, portErrors, RepairFinding.port(u.getKey(), RepairErrorType.REPAIR, RepairAction.ALLOCATED,
                                 u.getValue(), null, "PortNotAllocated", "Port " + u.getKey() + " is not allocated; repairing", 0));
                     } catch (AllocationException e) {
-                        add(findings, portErrors, RepairFinding.port(u.getKey(), RepairErrorType.UNKNOWN, RepairAction.NONE,
+                        Repair.add(findings, portErrors, RepairFinding.port(u.getKey(), RepairErrorType.UNKNOWN, RepairAction.NONE,
                                 u.getValue(), null, "UnknownError", "Unable to allocate port " + u.getKey()
                                 + " due to an unknown error: " + e.getMessage(), 0));
                     }
                 }
             }
             return new RepairReport(pass, findings, ipErrors, portErrors);
+        }
+    }
+
+    /** Makes the leak finding of one address or port. */
+    private interface LeakFinding<K> {
+        RepairFinding of(K key, RepairAction action, Owner owner, String message, int passes);
+    }
+
+    /**
+     * Flags every allocation that no stored Service holds under its recorded owner, counting the
+     * consecutive passes in {@code now}, and releases, conditioned on the owner read, those seen
+     * in {@code leakPasses} passes.
+     */
+    private <K> void countLeaks(Map<K, Optional<Owner>> allocated, Map<K, Owner> users, Map<K, Integer> before,
+            Map<K, Integer> now, BiPredicate<K, Owner> release, String what, LeakFinding<K> finding,
+            List<RepairFinding> findings, Map<RepairErrorType, Integer> errors) {
+        for (Map.Entry<K, Optional<Owner>> e : allocated.entrySet()) {
+            K key = e.getKey();
+            Owner owner = e.getValue().orElse(null);
+            if (owner != null && owner.equals(users.get(key))) {
+                continue;
+            }
+            int seen = before.getOrDefault(key, 0) + 1;
+            if (seen < leakPasses) {
+                now.put(key, seen);
+                Repair.add(findings, errors, finding.of(key, RepairAction.FLAGGED, owner,
+                        what + key + " may have leaked: flagging for later clean up", seen));
+            } else if (release.test(key, owner)) {
+                Repair.add(findings, errors, finding.of(key, RepairAction.RELEASED, owner,
+                        what + key + " appears to have leaked: cleaning up", seen));
+            }
         }
     }
 
@@ -290,18 +294,11 @@ public final class SharedServiceAllocator implements ServiceOperations, AutoClos
         }
         try {
             a.allocate(ip, owner);
-            add(findings, errors, RepairFinding.address(ip, RepairErrorType.REPAIR, RepairAction.ALLOCATED, owner, null,
+            Repair.add(findings, errors, RepairFinding.address(ip, RepairErrorType.REPAIR, RepairAction.ALLOCATED, owner, null,
                     "ClusterIPNotAllocated", "Cluster IP " + ip + " is not allocated; repairing", 0));
         } catch (AllocationException e) {
-            add(findings, errors, RepairFinding.address(ip, RepairErrorType.UNKNOWN, RepairAction.NONE, owner, null,
+            Repair.add(findings, errors, RepairFinding.address(ip, RepairErrorType.UNKNOWN, RepairAction.NONE, owner, null,
                     "UnknownError", "Unable to allocate ClusterIP " + ip + " due to an unknown error: " + e.getMessage(), 0));
-        }
-    }
-
-    private static void add(List<RepairFinding> findings, Map<RepairErrorType, Integer> errors, RepairFinding f) {
-        findings.add(f);
-        if (f.type() != RepairErrorType.LEAK || f.action() == RepairAction.RELEASED) {
-            errors.merge(f.type(), 1, Integer::sum);
         }
     }
 
